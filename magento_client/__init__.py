@@ -1,0 +1,36 @@
+"""Plain-Python client for the Magento 2 REST API (no Odoo import).
+
+Odoo models only call this package; it owns the HTTP session, the base URL,
+authentication, timeouts and the translation of every failure into a typed
+:class:`MagentoError` that says whether a retry can help.
+"""
+
+from .client import MagentoClient
+from .errors import (
+    MagentoAuthError,
+    MagentoConnectionError,
+    MagentoError,
+    MagentoNotFoundError,
+    MagentoProtocolError,
+    MagentoRateLimitError,
+    MagentoServerError,
+    MagentoTimeoutError,
+    MagentoTLSError,
+    MagentoValidationError,
+    fill_placeholders,
+)
+
+__all__ = [
+    "MagentoAuthError",
+    "MagentoClient",
+    "MagentoConnectionError",
+    "MagentoError",
+    "MagentoNotFoundError",
+    "MagentoProtocolError",
+    "MagentoRateLimitError",
+    "MagentoServerError",
+    "MagentoTLSError",
+    "MagentoTimeoutError",
+    "MagentoValidationError",
+    "fill_placeholders",
+]

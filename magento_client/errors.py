@@ -1,0 +1,121 @@
+"""Typed errors raised by :class:`magento_client.MagentoClient`.
+
+Each error carries what a caller needs to decide and to explain:
+
+* ``status``: the HTTP status, or ``None`` when no response came back;
+* ``magento_message``: Magento's own text with ``%1``/``%name`` filled in;
+* ``retryable``: whether trying again later can help (network, 5xx, 429);
+* ``maybe_applied``: whether Magento may have carried out the request although
+  we never saw its answer (the request was sent, the response was lost). A
+  non-idempotent POST that fails this way must be looked up before retrying.
+"""
+
+import re
+
+_PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def fill_placeholders(message, parameters=None):
+    """Render a Magento message the way Magento's ``__()`` phrase would.
+
+    Positional parameters (a JSON list) fill ``%1``, ``%2``...; named ones
+    (a JSON object) fill ``%name``. Unknown placeholders are left as they are.
+    """
+    if not message or not parameters:
+        return message or ""
+    if isinstance(parameters, list):
+        values = {str(index): value for index, value in enumerate(parameters, start=1)}
+    elif isinstance(parameters, dict):
+        values = {str(key): value for key, value in parameters.items()}
+    else:
+        return message
+
+    def replace(match):
+        key = match.group(1)
+        if key not in values:
+            return match.group(0)
+        value = values[key]
+        if isinstance(value, list | tuple):
+            return ", ".join(str(item) for item in value)
+        return str(value)
+
+    return _PLACEHOLDER.sub(replace, message)
+
+
+class MagentoError(Exception):
+    """Base of every failure of a Magento call."""
+
+    retryable = False
+    maybe_applied = False
+
+    def __init__(
+        self,
+        message,
+        *,
+        status=None,
+        magento_message=None,
+        parameters=None,
+        raw_message=None,
+        response_body=None,
+        retry_after=None,
+        maybe_applied=None,
+        method=None,
+        url=None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.magento_message = magento_message
+        self.parameters = parameters
+        self.raw_message = raw_message
+        self.response_body = response_body
+        self.retry_after = retry_after
+        self.method = method
+        self.url = url
+        if maybe_applied is not None:
+            self.maybe_applied = maybe_applied
+
+    def __str__(self):
+        return self.message
+
+
+class MagentoConnectionError(MagentoError):
+    """No usable answer: host unknown, connection refused or dropped."""
+
+    retryable = True
+
+
+class MagentoTimeoutError(MagentoConnectionError):
+    """Magento did not answer in time (it may still have done the work)."""
+
+
+class MagentoTLSError(MagentoError):
+    """The TLS handshake or certificate check failed: a configuration problem."""
+
+
+class MagentoAuthError(MagentoError):
+    """401: wrong, expired or under-privileged credentials."""
+
+
+class MagentoValidationError(MagentoError):
+    """400: Magento refused the request as it stands; retrying will not help."""
+
+
+class MagentoNotFoundError(MagentoError):
+    """404: the order (or route) does not exist in Magento."""
+
+
+class MagentoRateLimitError(MagentoError):
+    """429: too many requests, usually from a CDN or WAF in front of Magento."""
+
+    retryable = True
+
+
+class MagentoServerError(MagentoError):
+    """5xx, or a proxy's error page: Magento may recover, so retry later."""
+
+    retryable = True
+
+
+class MagentoProtocolError(MagentoError):
+    """The server answered, but not as the Magento REST API does."""
