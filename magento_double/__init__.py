@@ -1,0 +1,11 @@
+"""A faithful, stateful Magento 2 REST double for tests and the demo.
+
+It follows ``shared/reference/magento-rest-invoicing.md``: the invoice
+pipeline and its error bodies live in :mod:`.store`, HTTP, authentication and
+fault injection in :mod:`.server`, OAuth verification in :mod:`.oauth`.
+"""
+
+from .server import ACL_INVOICE, ACL_ORDERS, ACL_SALES_INVOICE, Fault, MagentoDouble
+from .store import Store, WebapiError
+
+__all__ = ["ACL_INVOICE", "ACL_ORDERS", "ACL_SALES_INVOICE", "Fault", "MagentoDouble", "Store", "WebapiError"]

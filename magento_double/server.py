@@ -1,0 +1,604 @@
+"""A stateful Magento 2 REST double served over real HTTP.
+
+Start it in a thread (tests, benchmark) or from the command line (demo)::
+
+    with MagentoDouble() as magento:
+        order = magento.store.add_order([{"sku": "MH01", "name": "Hoodie", "qty": 2, "price": 52}])
+        ...  # point a client at magento.url with magento.credentials
+
+It routes ``/rest/<store code>/V1/...`` as Magento's PathProcessor does, checks
+OAuth 1.0a signatures or bearer tokens and the route's ACL resource, answers
+with Magento's exact error bodies, records every request it receives, and can
+inject faults: latency, error bodies, proxy HTML pages, 429, a hang, a dropped
+connection before or after the work is done, malformed or unexpected bodies.
+"""
+
+import json
+import random
+import re
+import secrets
+import socket
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import oauth
+from .store import Store, UnknownProperty, WebapiError
+
+ACL_INVOICE = "Magento_Sales::invoice"
+ACL_SALES_INVOICE = "Magento_Sales::sales_invoice"
+ACL_ORDERS = "Magento_Sales::actions_view"
+ALL_RESOURCES = frozenset({ACL_INVOICE, ACL_SALES_INVOICE, ACL_ORDERS})
+
+MSG_NO_ROUTE = "Request does not match any route."
+MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."
+MSG_INTERNAL = "Internal Error. Details are available in Magento log file. Report ID: %1"
+MSG_BAD_LOGIN = (
+    "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later."
+)
+
+PROXY_PAGE = (
+    "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+# (method, path regex, handler name, ACL resource or None for anonymous)
+ROUTES = [
+    ("POST", re.compile(r"^/V1/order/([^/]+)/invoice$"), "invoice_order", ACL_INVOICE),
+    ("GET", re.compile(r"^/V1/invoices/?$"), "list_invoices", ACL_SALES_INVOICE),
+    ("GET", re.compile(r"^/V1/invoices/([^/]+)$"), "get_invoice", ACL_SALES_INVOICE),
+    ("GET", re.compile(r"^/V1/orders/?$"), "list_orders", ACL_ORDERS),
+    ("GET", re.compile(r"^/V1/orders/([^/]+)$"), "get_order", ACL_ORDERS),
+    ("POST", re.compile(r"^/V1/integration/admin/token$"), "admin_token", None),
+]
+
+FAULT_KINDS = (
+    "error",  # answer status/body instead of doing the work
+    "html",  # a proxy's HTML error page (502/503) instead of the work
+    "rate_limit",  # 429 Too Many Requests with Retry-After
+    "hang",  # hold the connection without answering (until released)
+    "drop",  # close the connection without doing the work
+    "drop_after",  # do the work, then close the connection without answering
+    "error_after",  # do the work, then answer status/body (a 5xx after commit)
+    "malformed",  # do the work, then answer a broken JSON body
+    "body",  # do the work, then answer the given body (e.g. a wrong id type)
+    "latency",  # wait `seconds`, then behave normally
+)
+
+
+class Fault:
+    """One injected fault, matched on method and path, used ``times`` times."""
+
+    def __init__(
+        self, kind, *, times=1, method=None, path=None, status=None, body=None, retry_after=None, seconds=None
+    ):
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        self.kind = kind
+        self.times = times
+        self.method = method
+        self.path = re.compile(path) if path else None
+        self.status = status
+        self.body = body
+        self.retry_after = retry_after
+        self.seconds = seconds
+        self.used = 0
+
+    def matches(self, method, path):
+        return (
+            (self.times is None or self.used < self.times)
+            and (self.method is None or self.method == method)
+            and (self.path is None or self.path.search(path))
+        )
+
+
+class MagentoDouble:
+    """A Magento 2.4 store, as far as invoicing orders over REST goes."""
+
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        *,
+        store_codes=("default",),
+        integration_as_bearer=False,
+        invoice_id_as="string",
+        input_limits=False,
+        developer_mode=False,
+        latency=0.0,
+        resources=ALL_RESOURCES,
+    ):
+        self.host = host
+        self.port = port
+        self.store = Store()
+        self.store_codes = set(store_codes)
+        self.integration_as_bearer = integration_as_bearer
+        self.invoice_id_as = invoice_id_as
+        self.input_limits = input_limits
+        self.developer_mode = developer_mode
+        self.latency = latency
+        self.integrations = {}
+        self.admin_users = {"admin": "admin123"}
+        self.admin_tokens = set()
+        self.seen_nonces = set()
+        self.journal = []  # every request received, oldest first
+        self.faults = []
+        self.chaos_rate = 0.0
+        self.chaos_kinds = ()
+        self.chaos_random = random.Random(0)
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._release = threading.Event()
+        self._server = None
+        self._thread = None
+        self.integration = self.add_integration(resources=resources)
+
+    # ------------------------------------------------------------ setup
+    def add_integration(self, resources=ALL_RESOURCES, name="Odoo"):
+        """Register a Magento integration; return its four OAuth credentials."""
+        integration = {
+            "id": len(self.integrations) + 1,
+            "name": name,
+            "consumer_key": secrets.token_hex(16),
+            "consumer_secret": secrets.token_hex(16),
+            "access_token": secrets.token_hex(16),
+            "access_token_secret": secrets.token_hex(16),
+            "resources": frozenset(resources),
+        }
+        self.integrations[integration["consumer_key"]] = integration
+        return integration
+
+    @property
+    def credentials(self):
+        """The first integration's credentials, as a Magento admin copies them."""
+        return {
+            key: self.integration[key]
+            for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+        }
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def inject(self, kind, **kwargs):
+        """Add a fault; return it (its ``used`` counter tells whether it fired)."""
+        fault = Fault(kind, **kwargs)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def chaos(self, rate, kinds=("error_after", "drop_after", "drop", "html", "error"), seed=0):
+        """Fail a random ``rate`` of the invoice POSTs with one of ``kinds``."""
+        with self._lock:
+            self.chaos_rate = rate
+            self.chaos_kinds = tuple(kinds)
+            self.chaos_random = random.Random(seed)
+
+    def clear_faults(self):
+        with self._lock:
+            self.faults = []
+            self.chaos_rate = 0.0
+        self._release.set()
+        self._release = threading.Event()
+
+    def release_hangs(self):
+        self._release.set()
+
+    def requests(self, method=None, path=None):
+        """Journal entries, filtered on method and a path regex."""
+        with self._lock:
+            entries = list(self.journal)
+        return [
+            e
+            for e in entries
+            if (method is None or e["method"] == method) and (path is None or re.search(path, e["path"]))
+        ]
+
+    def wait_for_requests(self, count, timeout=10.0, method=None, path=None):
+        """Block until ``count`` matching requests arrived (an event, not a poll)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self._matching(method, path)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
+    def _matching(self, method, path):
+        return [
+            e
+            for e in self.journal
+            if (method is None or e["method"] == method) and (path is None or re.search(path, e["path"]))
+        ]
+
+    # ------------------------------------------------------ start / stop
+    def start(self):
+        double = self
+
+        class Handler(_Handler):
+            magento = double
+
+        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="magento-double", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._release.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def serve_forever(self):
+        """Serve in the calling thread (the command-line entry point)."""
+        self.start()
+        try:
+            self._thread.join()
+        finally:
+            self.stop()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ---------------------------------------------------------- helpers
+    def pick_fault(self, method, path):
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.used += 1
+                    return fault
+            if self.chaos_rate and method == "POST" and path.endswith("/invoice"):
+                if self.chaos_random.random() < self.chaos_rate:
+                    kind = self.chaos_random.choice(self.chaos_kinds)
+                    return Fault(kind, status=500 if kind.startswith("error") else 503)
+        return None
+
+    def record(self, entry):
+        with self._changed:
+            self.journal.append(entry)
+            self._changed.notify_all()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Turns HTTP requests into calls on the double's :class:`Store`."""
+
+    magento: MagentoDouble = None
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    # ------------------------------------------------------------------
+    def _handle(self, method):
+        magento = self.magento
+        with magento._lock:
+            magento.in_flight += 1
+            magento.max_in_flight = max(magento.max_in_flight, magento.in_flight)
+        try:
+            self._dispatch(method)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout, or a fault we injected).
+            self.close_connection = True
+        finally:
+            with magento._lock:
+                magento.in_flight -= 1
+
+    def _dispatch(self, method):
+        magento = self.magento
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        raw_body = self.rfile.read(length) if length else b""
+        entry = {
+            "method": method,
+            "path": split.path,
+            "query": dict(parse_qsl(split.query, keep_blank_values=True)),
+            "auth": (self.headers.get("Authorization") or "").split(" ", 1)[0],
+            "body": raw_body.decode("utf-8", "replace"),
+            "json": None,
+            "time": time.time(),
+            "status": None,
+        }
+        try:
+            entry["json"] = json.loads(raw_body) if raw_body else None
+        except ValueError:
+            entry["json"] = None  # kept as raw text in entry["body"]
+        if split.path.startswith("/__double__/"):
+            self._control(method, split.path, entry["json"])
+            return
+        magento.record(entry)
+
+        if magento.latency:
+            magento._release.wait(magento.latency)
+        fault = magento.pick_fault(method, split.path)
+        if fault is not None:
+            if fault.kind == "latency":
+                magento._release.wait(fault.seconds or 0)
+                fault = None
+            elif fault.kind == "hang":
+                magento._release.wait(fault.seconds or 3600)
+                self._drop()
+                return
+            elif fault.kind == "drop":
+                self._drop()
+                return
+            elif fault.kind == "html":
+                status = fault.status or 502
+                reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}.get(status, "Error")
+                self._send(status, PROXY_PAGE.format(status=status, reason=reason), "text/html", entry)
+                return
+            elif fault.kind == "rate_limit":
+                self._send(
+                    429,
+                    json.dumps({"message": "Too Many Requests"}),
+                    entry=entry,
+                    headers={"Retry-After": str(fault.retry_after if fault.retry_after is not None else 1)},
+                )
+                return
+            elif fault.kind == "error":
+                self._send_error_fault(fault, entry)
+                return
+
+        status, body = self._route(method, split.path, split.query, raw_body, entry)
+        if fault is not None and 200 <= status < 300:
+            if fault.kind == "drop_after":
+                self._drop()
+                return
+            if fault.kind == "malformed":
+                self._send(200, '{"entity_id": ', entry=entry)
+                return
+            if fault.kind == "body":
+                self._send(200, json.dumps(fault.body), entry=entry)
+                return
+            if fault.kind == "error_after":
+                self._send_error_fault(fault, entry)
+                return
+        self._send(status, json.dumps(body), entry=entry)
+
+    def _send_error_fault(self, fault, entry):
+        status = fault.status or 500
+        body = fault.body
+        if body is None:
+            body = {"message": MSG_INTERNAL, "parameters": [f"webapi-{uuid.uuid4().hex[:13]}"]}
+        self._send(status, json.dumps(body), entry=entry)
+
+    def _route(self, method, path, query, raw_body, entry):
+        magento = self.magento
+        match = re.match(r"^/rest(/.*)$", path)
+        if not match:
+            return 404, {"message": MSG_NO_ROUTE}
+        rest_path = match.group(1)
+        store_code = "default"
+        # PathProcessor: a known store code (or "all") is stripped; anything
+        # else stays in the path, which then matches no route.
+        first = rest_path.split("/")[1] if rest_path.count("/") >= 1 else ""
+        if first in magento.store_codes or first == "all":
+            store_code = first
+            rest_path = rest_path[len(first) + 1 :]
+        entry["store_code"] = store_code
+        route = _find_route(method, rest_path)
+        if route is None:
+            return 404, {"message": MSG_NO_ROUTE}
+        handler_name, resource, found = route
+        try:
+            if resource is not None:
+                self._authorize(method, path, query, resource)
+            body = None
+            if raw_body:
+                try:
+                    body = json.loads(raw_body)
+                except ValueError:
+                    raise WebapiError(400, "Decoding error.") from None
+            handler = getattr(self, "_api_" + handler_name)
+            return 200, handler(*found.groups(), query=dict(parse_qsl(query, keep_blank_values=True)), body=body)
+        except WebapiError as err:
+            return err.status, err.body()
+        except UnknownProperty as err:
+            if magento.developer_mode:
+                return 500, {
+                    "message": f'Property "{err.args[0]}" does not have accessor method '
+                    f'"get{err.args[0].title().replace("_", "")}" in class "..."'
+                }
+            return 500, {"message": MSG_INTERNAL, "parameters": [f"webapi-{uuid.uuid4().hex[:13]}"]}
+
+    def _authorize(self, method, path, query, resource):
+        magento = self.magento
+        header = self.headers.get("Authorization") or ""
+        granted = frozenset()
+        if header[:6].lower() == "oauth ":
+            url = f"http://{self.headers.get('Host')}{path}"
+            try:
+                integration = oauth.verify(
+                    method, url, query, header, magento.integrations, magento.seen_nonces, int(time.time())
+                )
+            except oauth.OAuthError as err:
+                raise WebapiError(401, err.message, err.parameters) from None
+            granted = integration["resources"]
+        elif header[:7].lower() == "bearer ":
+            token = header[7:].strip()
+            if token in magento.admin_tokens:
+                granted = ALL_RESOURCES
+            elif magento.integration_as_bearer:
+                for integration in magento.integrations.values():
+                    if integration["access_token"] == token:
+                        granted = integration["resources"]
+            # Otherwise the token is ignored and the request runs as a guest.
+        if resource not in granted:
+            raise WebapiError(401, MSG_UNAUTHORIZED, {"resources": resource})
+
+    # -------------------------------------------------------- API calls
+    def _api_invoice_order(self, order_id, query, body):
+        invoice_id = self.magento.store.invoice_order(order_id, body or {})
+        # Magento returns lastInsertId() uncast: a JSON string in practice.
+        return str(invoice_id) if self.magento.invoice_id_as == "string" else invoice_id
+
+    def _api_list_invoices(self, query, body):
+        return _public(self.magento.store.search("invoices", _criteria(query), self.magento.input_limits))
+
+    def _api_get_invoice(self, invoice_id, query, body):
+        return _public(self.magento.store.get_invoice(invoice_id))
+
+    def _api_list_orders(self, query, body):
+        return _public(self.magento.store.search("orders", _criteria(query), self.magento.input_limits))
+
+    def _api_get_order(self, order_id, query, body):
+        return _public(self.magento.store.get_order(order_id))
+
+    def _api_admin_token(self, query, body):
+        body = body or {}
+        if self.magento.admin_users.get(body.get("username")) != body.get("password") or not body.get("password"):
+            raise WebapiError(401, MSG_BAD_LOGIN)
+        token = secrets.token_hex(16)
+        self.magento.admin_tokens.add(token)
+        return token
+
+    # ------------------------------------------------------- responses
+    def _send(self, status, text, content_type="application/json; charset=utf-8", entry=None, headers=None):
+        data = text.encode("utf-8")
+        if entry is not None:
+            entry["status"] = status
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _drop(self):
+        """Close the connection with no answer at all."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            return  # already closed by the client
+
+    # -------------------------------------------------------- control
+    def _control(self, method, path, body):
+        """Out-of-process control, for the command line and the soak script."""
+        magento = self.magento
+        store = magento.store
+        if path == "/__double__/orders" and method == "POST":
+            spec = dict(body or {})
+            order = store.add_order(spec.pop("items"), **spec)
+            self._send(200, json.dumps(_public(order)))
+        elif path == "/__double__/faults" and method == "POST":
+            fault = magento.inject(**(body or {}))
+            self._send(200, json.dumps({"kind": fault.kind}))
+        elif path == "/__double__/chaos" and method == "POST":
+            magento.chaos(**(body or {}))
+            self._send(200, "true")
+        elif path == "/__double__/clear" and method == "POST":
+            magento.clear_faults()
+            self._send(200, "true")
+        elif path == "/__double__/state" and method == "GET":
+            with store._lock:
+                state = {
+                    "orders": len(store.orders),
+                    "invoices": [
+                        {
+                            "entity_id": i["entity_id"],
+                            "increment_id": i["increment_id"],
+                            "order_id": i["order_id"],
+                            "comments": [c["comment"] for c in i["comments"]],
+                        }
+                        for i in store.invoices.values()
+                    ],
+                    "requests": len(magento.journal),
+                    "max_in_flight": magento.max_in_flight,
+                }
+            self._send(200, json.dumps(state))
+        else:
+            self._send(404, json.dumps({"message": MSG_NO_ROUTE}))
+
+
+def _find_route(method, rest_path):
+    """(handler name, ACL resource, regex match) of the route, or None."""
+    for route_method, pattern, handler_name, resource in ROUTES:
+        found = pattern.match(rest_path)
+        if found and route_method == method:
+            return handler_name, resource, found
+    return None
+
+
+def _criteria(query):
+    """Parse ``searchCriteria[...]`` query parameters as Magento's REST layer does."""
+    keys = [k for k in query if k == "searchCriteria" or k.startswith("searchCriteria[")]
+    if not keys:
+        return None
+    groups = {}
+    sorts = {}
+    criteria = {"filter_groups": [], "sort_orders": []}
+    for key in keys:
+        value = query[key]
+        parts = re.findall(r"\[([^\]]*)\]", key)
+        if parts[:1] == ["filterGroups"] and len(parts) == 5 and parts[2] == "filters":
+            group = groups.setdefault(int(parts[1]), {})
+            flt = group.setdefault(int(parts[3]), {})
+            name = {"conditionType": "condition_type", "condition_type": "condition_type"}.get(parts[4], parts[4])
+            flt[name] = value
+        elif parts[:1] == ["sortOrders"] and len(parts) == 3:
+            sorts.setdefault(int(parts[1]), {})[parts[2]] = value
+        elif parts in (["pageSize"], ["currentPage"]):
+            if not value.strip().lstrip("-").isdigit():
+                raise WebapiError(
+                    400,
+                    'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.',
+                    {"value": value, "type": "int"},
+                )
+            criteria["page_size" if parts[0] == "pageSize" else "current_page"] = int(value)
+    for index in sorted(groups):
+        filters = []
+        for findex in sorted(groups[index]):
+            flt = groups[index][findex]
+            if "field" not in flt:
+                raise WebapiError(400, '"%fieldName" is required. Enter and try again.', {"fieldName": "field"})
+            flt.setdefault("condition_type", "eq")
+            filters.append(
+                {"field": flt["field"], "value": flt.get("value", ""), "condition_type": flt["condition_type"]}
+            )
+        criteria["filter_groups"].append(filters)
+    for index in sorted(sorts):
+        criteria["sort_orders"].append(
+            {"field": sorts[index].get("field"), "direction": (sorts[index].get("direction") or "ASC").upper()}
+        )
+    return criteria
+
+
+def _public(value):
+    """Drop the double's private keys and null optional fields, as Magento does."""
+    required_nulls = {"account_status", "cc_last4"}
+    if isinstance(value, dict):
+        return {
+            k: _public(v) for k, v in value.items() if not k.startswith("_") and (v is not None or k in required_nulls)
+        }
+    if isinstance(value, list):
+        return [_public(v) for v in value]
+    return value
