@@ -1,0 +1,239 @@
+"""The REST client against the double: URLs, calls, and every kind of error."""
+
+import socket
+
+import pytest
+
+from magento_client import (
+    MagentoAuthError,
+    MagentoClient,
+    MagentoConnectionError,
+    MagentoNotFoundError,
+    MagentoProtocolError,
+    MagentoRateLimitError,
+    MagentoServerError,
+    MagentoTimeoutError,
+    MagentoTLSError,
+    MagentoValidationError,
+    fill_placeholders,
+)
+
+
+def test_url_contains_store_code(magento):
+    client = MagentoClient(magento.url + "/", store_code="fr", **magento.credentials)
+    assert client.url("V1/orders/3") == f"{magento.url}/rest/fr/V1/orders/3"
+
+
+def test_constructor_refuses_incomplete_settings():
+    with pytest.raises(ValueError, match="consumer secret, access token"):
+        MagentoClient("https://shop.example.com", consumer_key="k")
+    with pytest.raises(ValueError, match="not an http"):
+        MagentoClient("shop.example.com", auth="bearer", bearer_token="t")
+    with pytest.raises(ValueError, match="needs a token"):
+        MagentoClient("https://shop.example.com", auth="bearer")
+
+
+def test_create_invoice_sends_magento_body_and_returns_int(magento, client, order):
+    invoice_id = client.create_invoice(order["entity_id"], [(1, 1), (2, 2)], notify=True, comment="INV/2026/0001")
+    assert invoice_id == 1 and isinstance(invoice_id, int)
+    sent = magento.requests("POST")[-1]
+    assert sent["path"] == f"/rest/default/V1/order/{order['entity_id']}/invoice"
+    assert sent["json"] == {
+        "capture": False,
+        "notify": True,
+        "appendComment": False,
+        "items": [{"order_item_id": 1, "qty": 1.0}, {"order_item_id": 2, "qty": 2.0}],
+        "comment": {"comment": "INV/2026/0001", "is_visible_on_front": 0},
+    }
+    assert sent["auth"] == "OAuth"
+
+
+def test_create_invoice_accepts_integer_id(magento, client, order):
+    magento.invoice_id_as = "int"
+    assert client.create_invoice(order["entity_id"], [(1, 1)]) == 1
+
+
+@pytest.mark.parametrize("body", [True, None, "abc", {"id": 4}, 0, -3, "4.5"])
+def test_create_invoice_refuses_unexpected_id_types(magento, client, order, body):
+    magento.inject("body", body=body, method="POST")
+    with pytest.raises(MagentoProtocolError, match="where an invoice id was expected") as info:
+        client.create_invoice(order["entity_id"], [(1, 1)])
+    assert info.value.maybe_applied  # Magento said 2xx: the invoice may exist
+    assert len(magento.store.invoices) == 1
+
+
+def test_order_invoices_filters_by_order(magento, client, order):
+    other = magento.store.add_order([{"sku": "X", "name": "X", "qty": 1, "price": 1}])
+    client.create_invoice(order["entity_id"], [(1, 1)], comment="A")
+    client.create_invoice(other["entity_id"], [], comment="B")
+    found = client.get_order_invoices(order["entity_id"])
+    assert [inv["comments"][0]["comment"] for inv in found] == ["A"]
+    query = magento.requests("GET", "/V1/invoices")[-1]["query"]
+    assert query["searchCriteria[filterGroups][0][filters][0][field]"] == "order_id"
+    assert query["searchCriteria[filterGroups][0][filters][0][conditionType]"] == "eq"
+
+
+def test_get_order_and_search_orders(client, order):
+    assert client.get_order(order["entity_id"])["increment_id"] == order["increment_id"]
+    found = client.search_orders([[("increment_id", order["increment_id"], "eq")]], page_size=10)
+    assert found["total_count"] == 1 and found["items"][0]["entity_id"] == order["entity_id"]
+
+
+def test_validation_error_has_placeholders_filled(client, order):
+    with pytest.raises(MagentoValidationError) as info:
+        client.create_invoice(order["entity_id"], [(1, 5)])
+    error = info.value
+    assert error.status == 400
+    assert error.raw_message == 'We found an invalid quantity to invoice item "%1".'
+    assert error.magento_message == 'We found an invalid quantity to invoice item "Joust Duffle Bag".'
+    assert not error.retryable and not error.maybe_applied
+
+
+def test_not_found(client):
+    with pytest.raises(MagentoNotFoundError, match="The entity that was requested doesn't exist"):
+        client.create_invoice(999, [(1, 1)])
+
+
+def test_wrong_secret_is_auth_error(magento):
+    creds = dict(magento.credentials, access_token_secret="0" * 32)
+    client = MagentoClient(magento.url, **creds)
+    with pytest.raises(MagentoAuthError, match="The signature is invalid. Verify and try again.") as info:
+        client.test_connection()
+    assert info.value.status == 401 and not info.value.retryable
+
+
+def test_missing_acl_names_the_resource(magento):
+    from magento_double import ACL_ORDERS
+
+    integration = magento.add_integration(resources={ACL_ORDERS})
+    client = MagentoClient(magento.url, **{k: integration[k] for k in magento.credentials})
+    with pytest.raises(MagentoAuthError) as info:
+        client.test_connection()
+    assert info.value.magento_message == "The consumer isn't authorized to access Magento_Sales::sales_invoice."
+
+
+def test_server_error_is_retryable_and_maybe_applied(magento, client, order):
+    magento.inject("error", status=500, method="POST")
+    with pytest.raises(MagentoServerError, match="Report ID: webapi-") as info:
+        client.create_invoice(order["entity_id"], [(1, 1)])
+    assert info.value.retryable and info.value.maybe_applied
+    assert info.value.raw_message.endswith("Report ID: %1")
+
+
+@pytest.mark.parametrize("status", [502, 503])
+def test_proxy_html_page_is_server_error(magento, client, status):
+    magento.inject("html", status=status)
+    with pytest.raises(MagentoServerError, match="not a Magento answer, probably a proxy") as info:
+        client.test_connection()
+    assert info.value.status == status and info.value.retryable
+    assert "<h1>" in info.value.response_body
+
+
+def test_rate_limit_carries_retry_after(magento, client):
+    magento.inject("rate_limit", retry_after=7)
+    with pytest.raises(MagentoRateLimitError, match="Too Many Requests") as info:
+        client.test_connection()
+    assert info.value.retry_after == 7.0 and info.value.retryable
+
+
+def test_hang_times_out(magento, order):
+    client = MagentoClient(magento.url, timeout=0.3, **magento.credentials)
+    magento.inject("hang", method="POST")
+    with pytest.raises(MagentoTimeoutError, match="did not answer within 0.3 seconds") as info:
+        client.create_invoice(order["entity_id"], [(1, 1)])
+    assert info.value.retryable and info.value.maybe_applied
+    magento.release_hangs()
+
+
+def test_dropped_after_create_is_maybe_applied(magento, client, order):
+    magento.inject("drop_after", method="POST")
+    with pytest.raises(MagentoConnectionError, match="broke before Magento answered") as info:
+        client.create_invoice(order["entity_id"], [(1, 1)], comment="INV/1")
+    assert info.value.maybe_applied
+    # Magento did create it: the lookup finds it.
+    assert [i["comments"][0]["comment"] for i in client.get_order_invoices(order["entity_id"])] == ["INV/1"]
+
+
+def test_malformed_json_after_create(magento, client, order):
+    magento.inject("malformed", method="POST")
+    with pytest.raises(MagentoProtocolError, match="not JSON") as info:
+        client.create_invoice(order["entity_id"], [(1, 1)])
+    assert info.value.maybe_applied
+    assert len(magento.store.invoices) == 1
+
+
+def test_connection_refused_on_dead_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = MagentoClient(f"http://127.0.0.1:{port}", auth="bearer", bearer_token="t", timeout=2)
+    with pytest.raises(MagentoConnectionError, match="connection refused") as info:
+        client.test_connection()
+    assert not info.value.maybe_applied
+
+
+def test_unknown_host(monkeypatch):
+    # Simulate the resolver's answer rather than sending a DNS query.
+    def refuse(host, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    client = MagentoClient("https://shop.invalid", auth="bearer", bearer_token="t", timeout=2)
+    with pytest.raises(MagentoConnectionError, match="'shop.invalid' could not be found"):
+        client.test_connection()
+
+
+def test_tls_failure_against_plain_http(magento):
+    url = magento.url.replace("http://", "https://")
+    client = MagentoClient(url, timeout=2, **magento.credentials)
+    with pytest.raises(MagentoTLSError, match="TLS connection to 127.0.0.1") as info:
+        client.test_connection()
+    assert not info.value.retryable
+
+
+def test_not_magento_html_200(magento):
+    magento.inject("body", body="<html>shop</html>")
+    # a JSON string is valid JSON, but not an invoice list
+    client = MagentoClient(magento.url, **magento.credentials)
+    with pytest.raises(MagentoProtocolError, match="not with a Magento invoice list"):
+        client.test_connection()
+
+
+def test_unknown_store_code_is_no_route(magento):
+    client = MagentoClient(magento.url, store_code="nope", **magento.credentials)
+    with pytest.raises(MagentoNotFoundError, match="Request does not match any route."):
+        client.test_connection()
+
+
+def test_bearer_integration_token_needs_magento_setting(magento):
+    client = MagentoClient(magento.url, auth="bearer", bearer_token=magento.credentials["access_token"])
+    with pytest.raises(MagentoAuthError, match="isn't authorized to access Magento_Sales::sales_invoice"):
+        client.test_connection()
+    magento.integration_as_bearer = True
+    assert client.test_connection() == 0
+    assert magento.requests()[-1]["auth"] == "Bearer"
+
+
+def test_credentials_never_in_error_text(magento):
+    creds = dict(magento.credentials, consumer_secret="S3CRET" * 5 + "xx")
+    client = MagentoClient(magento.url, **creds)
+    with pytest.raises(MagentoAuthError) as info:
+        client.test_connection()
+    text = " ".join(str(v) for v in vars(info.value).values()) + str(info.value)
+    for secret in creds.values():
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("message", "parameters", "expected"),
+    [
+        ('item "%1".', ["Bag"], 'item "Bag".'),
+        ("access %resources.", {"resources": "Magento_Sales::invoice"}, "access Magento_Sales::invoice."),
+        ("%1 and %2", ["a"], "a and %2"),
+        ("no params", None, "no params"),
+        ("%fieldName is required", {"fieldName": "searchCriteria"}, "searchCriteria is required"),
+        ("providers %active_providers", {"active_providers": ["google", "duo"]}, "providers google, duo"),
+    ],
+)
+def test_fill_placeholders(message, parameters, expected):
+    assert fill_placeholders(message, parameters) == expected
