@@ -1,0 +1,8 @@
+from . import (
+    magento_instance,
+    magento_payment_method,
+    magento_process_log,
+    magento_process_log_line,
+    sale_order,
+    sale_order_line,
+)

@@ -1,0 +1,182 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..magento_client import MagentoAuthError, MagentoClient, MagentoError, MagentoNotFoundError
+
+CREDENTIAL_FIELDS = (
+    "consumer_key",
+    "consumer_secret",
+    "access_token",
+    "access_token_secret",
+    "bearer_token",
+)
+
+
+class MagentoInstance(models.Model):
+    _name = "magento.instance"
+    _description = "Magento Instance"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    url = fields.Char(
+        string="Shop Base URL",
+        required=True,
+        help="The shop's address, without /rest: for example https://shop.example.com",
+    )
+    store_code = fields.Char(
+        string="REST Store Code",
+        required=True,
+        default="default",
+        help="The store view code used in REST URLs (/rest/<code>/V1/...).",
+    )
+    timeout = fields.Integer(
+        string="Request Timeout (s)",
+        default=30,
+        required=True,
+        help="How long to wait for Magento's answer to one request.",
+    )
+    verify_tls = fields.Boolean(
+        string="Verify TLS Certificate",
+        default=True,
+        help="Turn off only for a test shop with a self-signed certificate.",
+    )
+    auth_method = fields.Selection(
+        [("oauth", "OAuth 1.0a (Magento integration)"), ("bearer", "Bearer token")],
+        string="Authentication",
+        default="oauth",
+        required=True,
+        help="Magento 2.4.4+ accepts integration tokens only with OAuth 1.0a "
+        "signatures, unless 'Allow OAuth Access Tokens to be used as standalone "
+        "Bearer tokens' is enabled in its configuration.",
+    )
+    consumer_key = fields.Char(groups="base.group_system", copy=False)
+    consumer_secret = fields.Char(groups="base.group_system", copy=False)
+    access_token = fields.Char(groups="base.group_system", copy=False)
+    access_token_secret = fields.Char(groups="base.group_system", copy=False)
+    bearer_token = fields.Char(groups="base.group_system", copy=False)
+    notify_customer_on_invoice = fields.Boolean(
+        string="Notify customer when export invoice?",
+        help="When set, Magento emails the customer as each exported invoice is created.",
+    )
+    payment_method_ids = fields.One2many("magento.payment.method", "instance_id", string="Payment Methods")
+    payment_method_count = fields.Integer(compute="_compute_payment_method_count")
+
+    _sql_constraints = [
+        ("timeout_positive", "CHECK(timeout > 0)", "The request timeout must be a positive number of seconds."),
+    ]
+
+    @api.depends("payment_method_ids")
+    def _compute_payment_method_count(self):
+        counts = dict(
+            self.env["magento.payment.method"]._read_group(
+                [("instance_id", "in", self.ids)], ["instance_id"], ["__count"]
+            )
+        )
+        for instance in self:
+            instance.payment_method_count = counts.get(instance, 0)
+
+    @api.constrains("url")
+    def _check_url(self):
+        for instance in self:
+            url = (instance.url or "").strip()
+            if not url.startswith(("http://", "https://")) or "/rest" in url.split("//", 1)[-1].split("?")[0]:
+                raise ValidationError(
+                    self.env._(
+                        "The shop base URL of %(name)s must start with http:// or https:// and "
+                        "stop before /rest, for example https://shop.example.com.",
+                        name=instance.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Client
+    # ------------------------------------------------------------------
+    def _get_client(self):
+        """A REST client for this instance.
+
+        Credentials are read as superuser: any user allowed to export uses them
+        without being able to read them.
+        """
+        self.ensure_one()
+        instance = self.sudo()
+        try:
+            return MagentoClient(
+                instance.url,
+                store_code=instance.store_code,
+                auth=instance.auth_method,
+                consumer_key=instance.consumer_key,
+                consumer_secret=instance.consumer_secret,
+                access_token=instance.access_token,
+                access_token_secret=instance.access_token_secret,
+                bearer_token=instance.bearer_token,
+                timeout=instance.timeout,
+                verify_tls=instance.verify_tls,
+            )
+        except ValueError as exc:
+            raise UserError(
+                self.env._(
+                    "The Magento instance %(name)s is not fully configured: %(reason)s "
+                    "Complete it in Magento > Configuration > Instances.",
+                    name=self.name,
+                    reason=exc,
+                )
+            ) from None
+
+    def _explain_error(self, error):
+        """A Magento error in plain words, with what to do about it."""
+        self.ensure_one()
+        if isinstance(error, MagentoAuthError):
+            return self.env._(
+                "%(error)s Check the credentials of %(name)s: in Magento, System > Extensions > "
+                "Integrations, the integration must be active and allowed the Sales resources "
+                "(Operations > Orders > Actions > Invoice, and Invoices).",
+                error=error,
+                name=self.name,
+            )
+        if isinstance(error, MagentoNotFoundError) and error.raw_message == "Request does not match any route.":
+            return self.env._(
+                "Magento has no REST route at %(url)s: check the shop base URL and the REST "
+                "store code (%(code)s) of %(name)s.",
+                url=error.url or self.url,
+                code=self.store_code,
+                name=self.name,
+            )
+        return str(error)
+
+    def action_test_connection(self):
+        self.ensure_one()
+        client = self._get_client()
+        try:
+            count = client.test_connection()
+        except MagentoError as error:
+            raise UserError(
+                self.env._(
+                    "Connection to %(name)s failed. %(reason)s", name=self.name, reason=self._explain_error(error)
+                )
+            ) from None
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "title": self.env._("Connection successful"),
+                "message": self.env._(
+                    "Magento at %(url)s answered with the credentials of %(name)s (%(count)s invoices).",
+                    url=self.url,
+                    name=self.name,
+                    count=count,
+                ),
+                "sticky": False,
+            },
+        }
+
+    def action_view_payment_methods(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("magento_invoice_export.action_magento_payment_method")
+        action["domain"] = [("instance_id", "=", self.id)]
+        action["context"] = {"default_instance_id": self.id}
+        return action

@@ -1,0 +1,2 @@
+from . import test_magento_instance
+from . import test_access_rights

@@ -1,0 +1,69 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import MagentoTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAccessRights(MagentoTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plain_user = cls._user("plain", "base.group_user")
+        cls.invoicing_user = cls._user("invoicing", "account.group_account_invoice")
+        cls.manager = cls._user("magento_manager", "magento_invoice_export.group_magento_manager")
+        cls.administrator = cls._user("administrator", "base.group_system,magento_invoice_export.group_magento_manager")
+
+    def _read_secret(self, user):
+        instance = self.instance.with_user(user)
+        instance.invalidate_recordset()
+        return instance.consumer_secret
+
+    def test_plain_user_sees_no_instance(self):
+        with self.assertRaises(AccessError):
+            self.instance.with_user(self.plain_user).read(["name"])
+
+    def test_invoicing_user_reads_instance_but_not_credentials(self):
+        self.assertEqual(self.instance.with_user(self.invoicing_user).name, "Luma Shop")
+        with self.assertRaises(AccessError):
+            self._read_secret(self.invoicing_user)
+        with self.assertRaises(AccessError):
+            self.instance.with_user(self.invoicing_user).write({"name": "Renamed"})
+
+    def test_manager_configures_but_cannot_read_credentials(self):
+        instance = self.instance.with_user(self.manager)
+        instance.write({"notify_customer_on_invoice": True, "timeout": 12})
+        self.assertTrue(instance.notify_customer_on_invoice)
+        with self.assertRaises(AccessError):
+            self._read_secret(self.manager)
+        with self.assertRaises(AccessError):
+            instance.write({"consumer_secret": "new"})
+        arch = instance.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("consumer_secret", arch, "the form must not even carry the credential fields")
+        self.assertIn("notify_customer_on_invoice", arch)
+
+    def test_administrator_reads_and_writes_credentials(self):
+        self.assertEqual(self._read_secret(self.administrator), self.magento.credentials["consumer_secret"])
+        self.instance.with_user(self.administrator).write({"consumer_secret": "rotated"})
+        self.assertEqual(self._read_secret(self.administrator), "rotated")
+        arch = self.instance.with_user(self.administrator).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertRegex(arch, r'name="consumer_secret"[^>]*password="True"')
+
+    def test_manager_can_test_connection_without_reading_credentials(self):
+        result = self.instance.with_user(self.manager).action_test_connection()
+        self.assertEqual(result["params"]["type"], "success")
+
+    def test_instances_are_isolated_per_company(self):
+        other_company = self.setup_other_company()["company"]
+        other_instance = self.env["magento.instance"].create(
+            {"name": "Other", "url": "https://other.example.com", "company_id": other_company.id}
+        )
+        visible = self.env["magento.instance"].with_user(self.manager).search([])
+        self.assertIn(self.instance, visible)
+        self.assertNotIn(other_instance, visible)
+
+    def test_only_managers_create_instances(self):
+        with self.assertRaises(AccessError):
+            self.env["magento.instance"].with_user(self.invoicing_user).create(
+                {"name": "Sneaky", "url": "https://sneaky.example.com"}
+            )

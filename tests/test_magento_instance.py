@@ -1,0 +1,115 @@
+import socket
+
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.modules.neutralize import get_neutralization_queries
+from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
+
+from .common import MagentoTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestMagentoInstance(MagentoTestCommon):
+    def test_instance_form_defaults_and_save(self):
+        with Form(self.env["magento.instance"]) as form:
+            form.name = "Second Shop"
+            form.url = "https://shop.example.com/"
+            self.assertEqual(form.store_code, "default")
+            self.assertEqual(form.auth_method, "oauth")
+            self.assertTrue(form.verify_tls, "TLS verification must be on by default")
+            self.assertEqual(form.timeout, 30)
+            form.consumer_key = "k" * 32
+            form.consumer_secret = "s"
+            form.access_token = "t"
+            form.access_token_secret = "ts"
+            form.notify_customer_on_invoice = True
+        instance = form.record
+        self.assertEqual(instance.company_id, self.env.company)
+        self.assertTrue(instance.notify_customer_on_invoice)
+
+    def test_bearer_form_requires_only_the_token(self):
+        with Form(self.env["magento.instance"]) as form:
+            form.name = "Bearer Shop"
+            form.url = "https://shop.example.com"
+            form.auth_method = "bearer"
+            form.bearer_token = "token"
+        self.assertEqual(form.record.auth_method, "bearer")
+
+    def test_url_must_be_a_base_url(self):
+        for url in ("shop.example.com", "https://shop.example.com/rest/V1"):
+            with self.subTest(url=url), self.assertRaises(ValidationError):
+                self.instance.copy({"url": url})
+
+    def test_payment_method_form_and_unique_code(self):
+        with Form(self.env["magento.payment.method"]) as form:
+            form.instance_id = self.instance
+            form.code = "paypal_express"
+            form.name = "PayPal Express"
+            self.assertFalse(form.create_invoice_on, "a new method must never export until configured")
+            self.assertFalse(form.capture_on_export)
+        self.assertEqual(self.instance.payment_method_count, 4)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
+            self._payment_method("checkmo", "Duplicate", "validate")
+
+    def test_test_connection_oauth(self):
+        result = self.instance.action_test_connection()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertIn(self.magento.url, result["params"]["message"])
+        request = self.magento.requests("GET", "/V1/invoices")[-1]
+        self.assertEqual(request["auth"], "OAuth")
+        self.assertEqual(request["path"], "/rest/default/V1/invoices")
+
+    def test_test_connection_bearer(self):
+        self.instance.write({"auth_method": "bearer", "bearer_token": self.magento.credentials["access_token"]})
+        with self.assertRaises(UserError) as error:
+            self.instance.action_test_connection()
+        # Magento 2.4.4+ refuses an integration token as bearer by default.
+        self.assertIn("isn't authorized to access Magento_Sales::sales_invoice", str(error.exception))
+        self.magento.integration_as_bearer = True
+        self.addCleanup(setattr, self.magento, "integration_as_bearer", False)
+        result = self.instance.action_test_connection()
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertEqual(self.magento.requests()[-1]["auth"], "Bearer")
+
+    def test_test_connection_wrong_password(self):
+        self.instance.access_token_secret = "wrong-secret"
+        with self.assertRaises(UserError) as error:
+            self.instance.action_test_connection()
+        message = str(error.exception)
+        self.assertIn("Magento refused the credentials: The signature is invalid. Verify and try again.", message)
+        self.assertIn("System > Extensions > Integrations", message)
+        self.assertNotIn("wrong-secret", message)
+
+    def test_test_connection_dead_port(self):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.instance.url = f"http://127.0.0.1:{port}"
+        with self.assertRaises(UserError) as error:
+            self.instance.action_test_connection()
+        self.assertIn("connection refused", str(error.exception))
+        self.assertIn("Check the shop base URL and port", str(error.exception))
+
+    def test_test_connection_wrong_store_code(self):
+        self.instance.store_code = "nl"
+        with self.assertRaises(UserError) as error:
+            self.instance.action_test_connection()
+        self.assertIn("check the shop base URL and the REST store code (nl)", str(error.exception))
+
+    def test_incomplete_instance_says_what_is_missing(self):
+        self.instance.consumer_secret = False
+        with self.assertRaises(UserError) as error:
+            self.instance.action_test_connection()
+        self.assertIn("is not fully configured: OAuth needs the consumer secret.", str(error.exception))
+
+    def test_neutralize_blanks_credentials(self):
+        queries = list(get_neutralization_queries(["magento_invoice_export"]))
+        self.assertEqual(len(queries), 1)
+        self.env.flush_all()
+        self.cr.execute(queries[0])
+        self.instance.invalidate_recordset()
+        self.assertFalse(self.instance.consumer_key)
+        self.assertFalse(self.instance.access_token_secret)
+        self.assertEqual(self.instance.url, self.magento.url, "only credentials are blanked")
