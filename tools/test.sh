@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Set everything up and run every test: lint, the framework-free suite, and the
+# Odoo suite on real Odoo 18.0 with a throwaway PostgreSQL.
+#
+#   tools/test.sh            everything
+#   tools/test.sh --quick    lint + framework-free suite only
+#
+# Odoo is looked up in $ODOO_PATH, else in ${XDG_CACHE_HOME:-~/.cache}/odoo-18.0.
+# Without it, the Odoo suite is skipped with a loud notice and the rest still runs.
+# Extra arguments after "--" go to the Odoo test run's --test-tags (default: the
+# whole addon), e.g. tools/test.sh -- /magento_invoice_export:TestExport
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ADDON=magento_invoice_export
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}
+ODOO=${ODOO_PATH:-$CACHE/odoo-18.0}
+WORK=$CACHE/$ADDON
+QUICK=0
+TEST_TAGS="/$ADDON"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1 ;;
+        --) shift; TEST_TAGS="$*"; break ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+say() { printf '\n=== %s\n' "$*"; }
+loud() {
+    printf '\n'
+    printf '!%.0s' $(seq 1 78); printf '\n'
+    printf '!! %s\n' "$@"
+    printf '!%.0s' $(seq 1 78); printf '\n\n'
+}
+
+PYTHON=$(command -v python3.11 || command -v python3)
+HAVE_ODOO=0
+if [ -f "$ODOO/odoo-bin" ] && grep -q "version_info = (18, 0" "$ODOO/odoo/release.py" 2>/dev/null; then
+    HAVE_ODOO=1
+fi
+
+# ---------------------------------------------------------------- environment
+say "Python environment"
+VENV=$WORK/venv
+mkdir -p "$WORK"
+REQS=$WORK/requirements.txt
+cp "$ROOT/tools/requirements-dev.txt" "$REQS"
+if [ $HAVE_ODOO = 1 ]; then
+    "$PYTHON" "$ROOT/tools/odoo_requirements.py" "$ODOO/requirements.txt" >> "$REQS" || exit 1
+fi
+STAMP=$(cat "$REQS" | sha256sum | cut -c1-16)
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$STAMP" ]; then
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV" || exit 1
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS" 2>&1 \
+        | grep -v "^WARNING: Location" || true
+    "$VENV/bin/python" -c "import requests_oauthlib, pytest" || { echo "pip install failed" >&2; exit 1; }
+    echo "$STAMP" > "$VENV/.stamp"
+fi
+echo "venv: $VENV ($("$VENV/bin/python" --version))"
+
+FAILED=0
+PASSED_TOTAL=0
+FAILED_TOTAL=0
+
+# ----------------------------------------------------------------------- lint
+say "ruff"
+if ! (cd "$ROOT" && "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check --quiet . >/dev/null); then
+    echo "ruff: FAILED"; FAILED=1
+else
+    echo "ruff: clean"
+fi
+say "pylint-odoo (OCA mandatory checks)"
+LINT_DIR=$(mktemp -d)
+ln -s "$ROOT" "$LINT_DIR/$ADDON"
+if ! (cd "$LINT_DIR" && "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" "$ADDON"); then
+    echo "pylint-odoo: FAILED"; FAILED=1
+else
+    echo "pylint-odoo: clean"
+fi
+rm -rf "$LINT_DIR"
+
+# ------------------------------------------------------- framework-free suite
+say "Framework-free suite (client, double, OAuth) with pytest"
+PYTEST_OUT=$WORK/pytest.log
+(cd "$ROOT" && "$VENV/bin/python" -m pytest -q tests_standalone) 2>&1 | tee "$PYTEST_OUT"
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] || FAILED=1
+p=$(grep -oE '[0-9]+ passed' "$PYTEST_OUT" | tail -1 | cut -d' ' -f1)
+f=$(grep -oE '[0-9]+ (failed|error)' "$PYTEST_OUT" | awk '{s+=$1} END {print s+0}')
+PASSED_TOTAL=$((PASSED_TOTAL + ${p:-0}))
+FAILED_TOTAL=$((FAILED_TOTAL + ${f:-0}))
+[ "${p:-0}" -gt 0 ] || { echo "pytest ran no test"; FAILED=1; }
+
+# ---------------------------------------------------------------- Odoo suite
+if [ $QUICK = 1 ]; then
+    say "Odoo suite skipped (--quick)"
+elif [ $HAVE_ODOO = 0 ]; then
+    loud "THE ODOO SUITE DID NOT RUN: no Odoo 18.0 source tree was found." \
+         "Looked in ODOO_PATH (${ODOO_PATH:-unset}) and in $CACHE/odoo-18.0." \
+         "Provide one: unpack Odoo 18.0 community there (or set ODOO_PATH) and run again." \
+         "Only the framework-free suite and the linters ran."
+elif ! command -v pg_virtualenv >/dev/null; then
+    loud "THE ODOO SUITE DID NOT RUN: pg_virtualenv (Debian's postgresql-common) is missing." \
+         "Install it: apt-get install postgresql postgresql-common"
+    FAILED=1
+else
+    say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0)"
+    ODOO_LOG=$WORK/odoo-tests.log
+    ADDONS_DIR=$(mktemp -d)
+    ln -s "$ROOT" "$ADDONS_DIR/$ADDON"
+    DATA_DIR=$(mktemp -d)
+    HTTP_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export ODOO ADDONS_DIR DATA_DIR HTTP_PORT TEST_TAGS VENV ADDON
+    # pg_virtualenv makes a throwaway cluster; Odoo refuses the postgres role,
+    # so the run creates its own.
+    pg_virtualenv bash -c '
+        psql -q -c "CREATE ROLE odoo LOGIN SUPERUSER PASSWORD '"'"'odoo'"'"'" || exit 1
+        "$VENV/bin/python" "$ODOO/odoo-bin" \
+            --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
+            -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
+            --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
+            -i "$ADDON" --without-demo=all --test-enable --test-tags="$TEST_TAGS" \
+            --stop-after-init --log-level=test --max-cron-threads=0
+    ' > "$ODOO_LOG" 2>&1
+    rc=$?
+    rm -rf "$ADDONS_DIR" "$DATA_DIR"
+    grep -E "(ERROR|CRITICAL|FAIL:|Ran [0-9]+ tests|tests when loading|Starting |: [0-9]+ failed)" "$ODOO_LOG" \
+        | grep -v "^Creating\|^Dropping" | tail -60
+    summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$ODOO_LOG" | tail -1)
+    if [ -n "$summary" ]; then
+        of=$(echo "$summary" | awk '{print $1}'); oe=$(echo "$summary" | awk '{print $3}' | tr -d 'error(s)')
+        ot=$(echo "$summary" | awk '{print $6}')
+        oerr=$((of + ${oe:-0}))
+        echo "odoo: $((ot - oerr)) passed, $oerr failed"
+        PASSED_TOTAL=$((PASSED_TOTAL + ot - oerr))
+        FAILED_TOTAL=$((FAILED_TOTAL + oerr))
+    else
+        echo "odoo: no test summary found (see $ODOO_LOG)"
+        FAILED=1
+    fi
+    if [ "$rc" != 0 ] || grep -qE " (ERROR|CRITICAL) " "$ODOO_LOG"; then
+        echo "Odoo suite FAILED (exit $rc); full log: $ODOO_LOG"
+        FAILED=1
+    fi
+fi
+
+say "Summary"
+[ $FAILED = 0 ] && echo "all green" || echo "SOMETHING FAILED (see above)"
+echo "total: $PASSED_TOTAL passed, $FAILED_TOTAL failed"
+exit $FAILED
