@@ -1,0 +1,71 @@
+"""Building the body of ``POST /V1/order/{id}/invoice`` and matching answers."""
+
+from collections import OrderedDict
+
+COMMENT_PREFIX = "Odoo invoice "
+QTY_DIGITS = 4
+
+
+def invoice_comment(invoice_name):
+    """The comment that ties a Magento invoice to its Odoo invoice."""
+    return f"{COMMENT_PREFIX}{invoice_name}"
+
+
+def build_items(lines):
+    """Sum ``(magento_item_id, qty)`` pairs per Magento order item.
+
+    Lines without a Magento item (shipping, discounts, down payments, notes)
+    are left out; so is an item whose quantities sum to zero or less (a line
+    and its reversal on one invoice). The order of first appearance is kept so
+    that the request is stable.
+    """
+    totals = OrderedDict()
+    for item_id, qty in lines:
+        if not item_id:
+            continue
+        totals[int(item_id)] = totals.get(int(item_id), 0.0) + float(qty)
+    return [(item_id, round(qty, QTY_DIGITS)) for item_id, qty in totals.items() if round(qty, QTY_DIGITS) > 0]
+
+
+def _items_of(magento_invoice):
+    """``{order_item_id: qty}`` of a Magento invoice, dummy lines included."""
+    items = {}
+    for line in magento_invoice.get("items") or []:
+        item_id = int(line.get("order_item_id") or 0)
+        items[item_id] = items.get(item_id, 0.0) + float(line.get("qty") or 0)
+    return items
+
+
+def find_existing_invoice(magento_invoices, comment, items, claimed_ids=()):
+    """The Magento invoice already created for this export, if any.
+
+    First by the comment carrying the Odoo invoice number (exact); then, for an
+    invoice whose comment was lost, by items and quantities, among invoices no
+    Odoo invoice has claimed yet. Returns the Magento invoice dict or None.
+    """
+    claimed = {int(i) for i in claimed_ids}
+    for invoice in magento_invoices:
+        if any((c.get("comment") or "").strip() == comment for c in invoice.get("comments") or []):
+            return invoice
+    wanted = {item_id: round(qty, QTY_DIGITS) for item_id, qty in items}
+    for invoice in magento_invoices:
+        if int(invoice.get("entity_id") or 0) in claimed:
+            continue
+        got = _items_of(invoice)
+        # Dummy child lines (configurable children) appear in Magento's
+        # invoice but not in our request: compare on the items we sent.
+        if all(round(got.get(item_id, 0.0), QTY_DIGITS) == qty for item_id, qty in wanted.items()) and not any(
+            (c.get("comment") or "").startswith(COMMENT_PREFIX) for c in invoice.get("comments") or []
+        ):
+            extra = {i for i, q in got.items() if q and i not in wanted}
+            if not extra or _only_dummies(extra, invoice, wanted):
+                return invoice
+    return None
+
+
+def _only_dummies(extra_ids, invoice, wanted):
+    """Extra lines are dummies when they carry no price (configurable children)."""
+    for line in invoice.get("items") or []:
+        if int(line.get("order_item_id") or 0) in extra_ids and float(line.get("price") or 0):
+            return False
+    return bool(wanted)

@@ -1,0 +1,100 @@
+"""When an invoice may go to Magento, and what a failed call means.
+
+Statuses (``account.move.magento_export_state``):
+
+* ``to_export``: eligible, never tried;
+* ``failed``: eligible, tried and failed fewer than :data:`MAX_ATTEMPTS` times;
+* ``skipped``: eligible, but failed :data:`MAX_ATTEMPTS` times: the bulk export
+  leaves it alone until a manager resets the attempts (the button still works);
+* ``waiting``: the payment method exports it later (once in payment or paid);
+* ``exported``: Magento holds its invoice;
+* ``not_exportable``: never, or not as it stands; the reason code says why.
+"""
+
+from dataclasses import dataclass
+
+MAX_ATTEMPTS = 3
+# Retry-After values above this are not waited for within a run.
+MAX_RETRY_AFTER = 30.0
+DEFAULT_RETRY_AFTER = 2.0
+
+TRIGGER_VALIDATE = "validate"
+TRIGGER_PAID = "in_payment_paid"
+PAID_STATES = ("in_payment", "paid")
+EXPORTABLE = ("to_export", "failed", "skipped")
+
+
+def export_status(
+    *,
+    move_type,
+    state,
+    payment_state,
+    magento_invoice_id,
+    attempts,
+    order_count,
+    has_order_id,
+    method_code,
+    method_configured,
+    trigger,
+    instance_active,
+    currency_matches,
+    has_items,
+):
+    """Return ``(status, reason_code)``; the code is None unless not exportable/waiting."""
+    if magento_invoice_id:
+        return "exported", None
+    if move_type != "out_invoice":
+        return "not_exportable", "not_customer_invoice"
+    if order_count > 1:
+        return "not_exportable", "several_orders"
+    if not has_order_id:
+        return "not_exportable", "no_magento_order_id"
+    if not instance_active:
+        return "not_exportable", "instance_archived"
+    if not method_code:
+        return "not_exportable", "no_payment_method"
+    if not method_configured:
+        return "not_exportable", "payment_method_not_configured"
+    if not trigger:
+        return "not_exportable", "payment_method_never"
+    if not currency_matches:
+        return "not_exportable", "currency_mismatch"
+    if not has_items:
+        return "not_exportable", "no_magento_items"
+    if state != "posted":
+        return "waiting", "not_posted"
+    if trigger == TRIGGER_PAID and payment_state not in PAID_STATES:
+        return "waiting", "not_paid"
+    if attempts >= MAX_ATTEMPTS:
+        return "skipped", None
+    if attempts:
+        return "failed", None
+    return "to_export", None
+
+
+@dataclass(frozen=True)
+class FailureOutcome:
+    counts_attempt: bool  # magento_export_attempts + 1
+    uncertain: bool  # Magento may hold the invoice: look it up before any new POST
+    stops_run: bool  # no further call to this instance in this run
+
+
+def failure_outcome(error):
+    """What a failed export means for the invoice and for the run.
+
+    Each invoice is tried once per run, so a transient fault counts as at most
+    one attempt per run; a permanent refusal counts every time. Refused
+    credentials (401) stop the run for the instance without spending the
+    invoices' attempts: the fault is the configuration's, not theirs.
+    """
+    if getattr(error, "status", None) == 401:
+        return FailureOutcome(counts_attempt=False, uncertain=bool(error.maybe_applied), stops_run=True)
+    return FailureOutcome(counts_attempt=True, uncertain=bool(getattr(error, "maybe_applied", False)), stops_run=False)
+
+
+def retry_delay(error):
+    """Seconds to wait before one more try after a 429, or None to give up."""
+    if getattr(error, "status", None) != 429:
+        return None
+    delay = error.retry_after if error.retry_after is not None else DEFAULT_RETRY_AFTER
+    return delay if delay <= MAX_RETRY_AFTER else None

@@ -1,0 +1,84 @@
+"""One invoice's trip to Magento, run in a worker thread (no ORM here)."""
+
+import time
+from dataclasses import dataclass, field
+
+from .payload import find_existing_invoice
+from .policy import retry_delay
+
+
+@dataclass
+class ExportJob:
+    """Everything the worker needs, gathered by Odoo's thread beforehand."""
+
+    move_id: int
+    name: str
+    magento_order_id: int
+    items: list
+    comment: str
+    notify: bool = False
+    capture: bool = False
+    uncertain: bool = False  # an earlier POST's outcome is unknown: look up first
+    claimed_ids: frozenset = field(default_factory=frozenset)
+
+    def request_body(self):
+        """The body as the client sends it (for the process log)."""
+        return {
+            "capture": self.capture,
+            "notify": self.notify,
+            "appendComment": False,
+            "items": [{"order_item_id": item_id, "qty": qty} for item_id, qty in self.items],
+            "comment": {"comment": self.comment, "is_visible_on_front": 0},
+        }
+
+
+@dataclass
+class ExportResult:
+    invoice_id: int
+    increment_id: str | None
+    adopted: bool  # it already existed in Magento: linked, not created
+    waited: float = 0.0  # seconds spent honouring Retry-After
+
+
+def export_invoice(client, job, sleep=time.sleep):
+    """Make sure Magento holds exactly one invoice for ``job``; return it.
+
+    When an earlier attempt's outcome is unknown, Magento's invoices of the
+    order are looked up first and a match is adopted instead of posting again.
+    A 429 is retried once after its Retry-After (bounded). Errors propagate as
+    the client's typed errors; a failed look-up is marked ``maybe_applied`` so
+    that the invoice stays "look up first".
+    """
+    if job.uncertain:
+        try:
+            existing = find_existing_invoice(
+                client.get_order_invoices(job.magento_order_id), job.comment, job.items, job.claimed_ids
+            )
+        except Exception as error:
+            error.maybe_applied = True
+            raise
+        if existing is not None:
+            return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True)
+    waited = 0.0
+    while True:
+        try:
+            invoice_id = client.create_invoice(
+                job.magento_order_id,
+                job.items,
+                notify=job.notify,
+                capture=job.capture,
+                comment=job.comment,
+            )
+            break
+        except Exception as error:
+            delay = retry_delay(error)
+            if delay is None or waited:
+                raise
+            sleep(delay)
+            waited = delay or 0.001
+    increment_id = None
+    try:
+        increment_id = client.get_invoice(invoice_id).get("increment_id")
+    except Exception:  # the id is what matters; the number is cosmetic
+        increment_id = None
+    return ExportResult(invoice_id, increment_id, adopted=False, waited=waited)

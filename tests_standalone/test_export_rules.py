@@ -1,0 +1,223 @@
+"""The export's rules without Odoo: payload, eligibility, failures, in-flight runner."""
+
+import threading
+
+import pytest
+from conftest import CONFIGURABLE, SIMPLE
+
+from magento_client import (
+    MagentoAuthError,
+    MagentoConnectionError,
+    MagentoRateLimitError,
+    MagentoServerError,
+    MagentoValidationError,
+)
+from magento_export.payload import build_items, find_existing_invoice, invoice_comment
+from magento_export.pipeline import InFlight
+from magento_export.policy import MAX_ATTEMPTS, export_status, failure_outcome, retry_delay
+from magento_export.sender import ExportJob, export_invoice
+
+ELIGIBLE = {
+    "move_type": "out_invoice",
+    "state": "posted",
+    "payment_state": "not_paid",
+    "magento_invoice_id": 0,
+    "attempts": 0,
+    "order_count": 1,
+    "has_order_id": True,
+    "method_code": "checkmo",
+    "method_configured": True,
+    "trigger": "validate",
+    "instance_active": True,
+    "currency_matches": True,
+    "has_items": True,
+}
+
+
+# ------------------------------------------------------------------ payload
+def test_build_items_sums_per_item_and_drops_unlinked_lines():
+    lines = [(11, 1), (0, 1), (12, 2), (11, 2.5), (None, 4), (13, 1), (13, -1)]
+    assert build_items(lines) == [(11, 3.5), (12, 2.0)]
+
+
+def test_invoice_comment_carries_the_odoo_number():
+    assert invoice_comment("INV/2026/00042") == "Odoo invoice INV/2026/00042"
+
+
+def _magento_invoice(entity_id, comment=None, items=()):
+    return {
+        "entity_id": entity_id,
+        "comments": [{"comment": comment}] if comment else [],
+        "items": [{"order_item_id": i, "qty": q, "price": p} for i, q, p in items],
+    }
+
+
+def test_existing_invoice_found_by_comment_first():
+    invoices = [
+        _magento_invoice(1, None, [(5, 1, 10)]),
+        _magento_invoice(2, "Odoo invoice INV/2", [(5, 1, 10)]),
+    ]
+    assert find_existing_invoice(invoices, "Odoo invoice INV/2", [(5, 1.0)])["entity_id"] == 2
+
+
+def test_existing_invoice_found_by_items_when_comment_lost():
+    invoices = [_magento_invoice(7, None, [(5, 2, 52), (6, 2, 0)])]  # 6: configurable child
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3", [(5, 2.0)])["entity_id"] == 7
+
+
+def test_existing_invoice_not_adopted_when_claimed_or_other_odoo_invoice():
+    invoices = [_magento_invoice(7, None, [(5, 2, 52)]), _magento_invoice(8, "Odoo invoice INV/9", [(5, 2, 52)])]
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3", [(5, 2.0)], claimed_ids={7}) is None
+
+
+def test_existing_invoice_not_adopted_with_other_quantities():
+    invoices = [_magento_invoice(7, None, [(5, 1, 52)]), _magento_invoice(8, None, [(5, 2, 52), (9, 1, 3)])]
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3", [(5, 2.0)]) is None
+
+
+# ------------------------------------------------------------------- policy
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({}, ("to_export", None)),
+        ({"payment_state": "paid"}, ("to_export", None)),
+        ({"trigger": "in_payment_paid"}, ("waiting", "not_paid")),
+        ({"trigger": "in_payment_paid", "payment_state": "partial"}, ("waiting", "not_paid")),
+        ({"trigger": "in_payment_paid", "payment_state": "in_payment"}, ("to_export", None)),
+        ({"trigger": "in_payment_paid", "payment_state": "paid"}, ("to_export", None)),
+        ({"trigger": False, "payment_state": "paid"}, ("not_exportable", "payment_method_never")),
+        ({"state": "draft"}, ("waiting", "not_posted")),
+        ({"move_type": "out_refund"}, ("not_exportable", "not_customer_invoice")),
+        ({"magento_invoice_id": 42}, ("exported", None)),
+        ({"attempts": 1}, ("failed", None)),
+        ({"attempts": MAX_ATTEMPTS}, ("skipped", None)),
+        ({"order_count": 2}, ("not_exportable", "several_orders")),
+        ({"has_order_id": False}, ("not_exportable", "no_magento_order_id")),
+        ({"instance_active": False}, ("not_exportable", "instance_archived")),
+        ({"method_code": False}, ("not_exportable", "no_payment_method")),
+        ({"method_configured": False}, ("not_exportable", "payment_method_not_configured")),
+        ({"currency_matches": False}, ("not_exportable", "currency_mismatch")),
+        ({"has_items": False}, ("not_exportable", "no_magento_items")),
+    ],
+)
+def test_export_status(changes, expected):
+    assert export_status(**{**ELIGIBLE, **changes}) == expected
+
+
+def test_failure_outcomes():
+    refused = failure_outcome(MagentoAuthError("no", status=401))
+    assert (refused.counts_attempt, refused.stops_run) == (False, True)
+    invalid = failure_outcome(MagentoValidationError("no", status=400))
+    assert (invalid.counts_attempt, invalid.uncertain, invalid.stops_run) == (True, False, False)
+    lost = failure_outcome(MagentoServerError("boom", status=500, maybe_applied=True))
+    assert (lost.counts_attempt, lost.uncertain) == (True, True)
+    refused_conn = failure_outcome(MagentoConnectionError("refused", maybe_applied=False))
+    assert not refused_conn.uncertain
+
+
+def test_retry_delay_is_bounded():
+    assert retry_delay(MagentoRateLimitError("slow", status=429, retry_after=3)) == 3
+    assert retry_delay(MagentoRateLimitError("slow", status=429)) == 2.0
+    assert retry_delay(MagentoRateLimitError("slow", status=429, retry_after=3600)) is None
+    assert retry_delay(MagentoServerError("x", status=503)) is None
+
+
+# ----------------------------------------------------------------- pipeline
+def test_in_flight_limit_and_per_key_order():
+    started, lock = [], threading.Lock()
+    in_flight = {"now": 0, "max": 0}
+    gate = threading.Event()
+
+    def send(job):
+        with lock:
+            in_flight["now"] += 1
+            in_flight["max"] = max(in_flight["max"], in_flight["now"])
+            started.append(job)
+            if in_flight["now"] >= 3:
+                gate.set()
+        gate.wait(5)
+        with lock:
+            in_flight["now"] -= 1
+        return job
+
+    jobs = [("a", 1), ("a", 2), ("b", 1), ("c", 1), ("d", 1), ("a", 3)]
+    runner = InFlight(send, max_in_flight=3)
+    done = [job for job, result, error in runner.run(jobs, key=lambda j: j[0])]
+    assert sorted(done) == sorted(jobs)
+    assert in_flight["max"] == 3
+    assert [j for j in started if j[0] == "a"] == [("a", 1), ("a", 2), ("a", 3)]
+
+
+def test_in_flight_errors_are_yielded_and_cancel_stops_sending():
+    def send(job):
+        if job == 2:
+            raise ValueError("bad")
+        return job * 10
+
+    runner = InFlight(send, max_in_flight=1)
+    outcomes = []
+    for job, result, error in runner.run([1, 2, 3, 4], key=lambda j: j):
+        outcomes.append((job, result, type(error).__name__ if error else None))
+        if error:
+            runner.cancel()
+    assert outcomes == [(1, 10, None), (2, None, "ValueError")]
+    assert runner.unsent == [3, 4]
+
+
+# ------------------------------------------------------------------- sender
+def _job(order, **kwargs):
+    return ExportJob(
+        move_id=1,
+        name="INV/1",
+        magento_order_id=order["entity_id"],
+        items=[(1, 1.0)],
+        comment=invoice_comment("INV/1"),
+        **kwargs,
+    )
+
+
+def test_sender_creates_and_reads_increment_id(client, order):
+    result = export_invoice(client, _job(order))
+    assert (result.invoice_id, result.increment_id, result.adopted) == (1, "000000001", False)
+
+
+def test_sender_adopts_lost_invoice_instead_of_posting(magento, client, order):
+    magento.inject("drop_after", method="POST")
+    with pytest.raises(MagentoConnectionError) as info:
+        export_invoice(client, _job(order))
+    assert info.value.maybe_applied
+    result = export_invoice(client, _job(order, uncertain=True))
+    assert result.adopted and result.invoice_id == 1
+    assert len(magento.store.invoices) == 1
+    assert len(magento.requests("POST")) == 1
+
+
+def test_sender_posts_when_lookup_finds_nothing(magento, client, order):
+    result = export_invoice(client, _job(order, uncertain=True))
+    assert not result.adopted
+    assert [e["method"] for e in magento.requests()] == ["GET", "POST", "GET"]
+
+
+def test_sender_failed_lookup_stays_uncertain(magento, client, order):
+    magento.inject("html", status=503, method="GET")
+    with pytest.raises(MagentoServerError) as info:
+        export_invoice(client, _job(order, uncertain=True))
+    assert info.value.maybe_applied
+    assert not magento.requests("POST"), "never post while the outcome of the last post is unknown"
+
+
+def test_sender_honours_retry_after_once(magento, client, order):
+    magento.inject("rate_limit", retry_after=0.2, method="POST")
+    waits = []
+    result = export_invoice(client, _job(order), sleep=waits.append)
+    assert waits == [0.2] and result.waited == 0.2
+    magento.inject("rate_limit", retry_after=0.2, method="POST", times=2)
+    other = magento.store.add_order([SIMPLE, CONFIGURABLE])
+    with pytest.raises(MagentoRateLimitError, match="slow down"):
+        export_invoice(client, _job(other), sleep=lambda s: None)
+
+
+def test_sender_keeps_id_when_increment_lookup_fails(magento, client, order):
+    magento.inject("error", status=500, method="GET", path=r"/V1/invoices/\d+$")
+    result = export_invoice(client, _job(order))
+    assert (result.invoice_id, result.increment_id) == (1, None)
