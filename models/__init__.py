@@ -6,3 +6,5 @@ from . import (
     sale_order,
     sale_order_line,
 )
+from . import account_move
+from . import magento_invoice_exporter

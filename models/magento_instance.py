@@ -62,11 +62,19 @@ class MagentoInstance(models.Model):
         string="Notify customer when export invoice?",
         help="When set, Magento emails the customer as each exported invoice is created.",
     )
+    export_concurrency = fields.Integer(
+        string="Requests in Flight",
+        default=8,
+        required=True,
+        help="How many invoice requests the bulk export keeps in flight at once. Invoices of one "
+        "order always go one after the other.",
+    )
     payment_method_ids = fields.One2many("magento.payment.method", "instance_id", string="Payment Methods")
     payment_method_count = fields.Integer(compute="_compute_payment_method_count")
 
     _sql_constraints = [
         ("timeout_positive", "CHECK(timeout > 0)", "The request timeout must be a positive number of seconds."),
+        ("concurrency_range", "CHECK(export_concurrency BETWEEN 1 AND 32)", "Requests in flight must be from 1 to 32."),
     ]
 
     @api.depends("payment_method_ids")
@@ -95,27 +103,29 @@ class MagentoInstance(models.Model):
     # ------------------------------------------------------------------
     # Client
     # ------------------------------------------------------------------
-    def _get_client(self):
-        """A REST client for this instance.
-
-        Credentials are read as superuser: any user allowed to export uses them
-        without being able to read them.
-        """
+    def _client_settings(self):
+        """The client's settings; credentials are read as superuser so that any
+        user allowed to export uses them without being able to read them."""
         self.ensure_one()
         instance = self.sudo()
+        return {
+            "base_url": instance.url,
+            "store_code": instance.store_code,
+            "auth": instance.auth_method,
+            "consumer_key": instance.consumer_key,
+            "consumer_secret": instance.consumer_secret,
+            "access_token": instance.access_token,
+            "access_token_secret": instance.access_token_secret,
+            "bearer_token": instance.bearer_token,
+            "timeout": instance.timeout,
+            "verify_tls": instance.verify_tls,
+        }
+
+    def _get_client(self):
+        """A REST client for this instance (UserError if it is not configured)."""
+        self.ensure_one()
         try:
-            return MagentoClient(
-                instance.url,
-                store_code=instance.store_code,
-                auth=instance.auth_method,
-                consumer_key=instance.consumer_key,
-                consumer_secret=instance.consumer_secret,
-                access_token=instance.access_token,
-                access_token_secret=instance.access_token_secret,
-                bearer_token=instance.bearer_token,
-                timeout=instance.timeout,
-                verify_tls=instance.verify_tls,
-            )
+            return MagentoClient(**self._client_settings())
         except ValueError as exc:
             raise UserError(
                 self.env._(
@@ -125,6 +135,12 @@ class MagentoInstance(models.Model):
                     reason=exc,
                 )
             ) from None
+
+    def _client_factory(self):
+        """A callable making clients, for worker threads (which must not use the ORM)."""
+        self._get_client()  # a configuration problem is reported now, in Odoo's thread
+        settings = self._client_settings()
+        return lambda: MagentoClient(**settings)
 
     def _explain_error(self, error):
         """A Magento error in plain words, with what to do about it."""

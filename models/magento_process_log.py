@@ -69,6 +69,15 @@ class MagentoProcessLog(models.Model):
             }
         )
 
+    def _action_open(self):
+        """Open these logs: the form for one, the list for several."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("magento_invoice_export.action_magento_process_log")
+        if len(self) == 1:
+            action.update({"res_id": self.id, "view_mode": "form", "views": [(False, "form")]})
+        else:
+            action["domain"] = [("id", "in", self.ids)]
+        return action
+
     @api.autovacuum
     def _gc_process_logs(self):
         days = int(

@@ -1,2 +1,3 @@
 from . import test_magento_instance
 from . import test_access_rights
+from . import test_export_invoice

@@ -1,5 +1,7 @@
 """Base class of the Odoo suite: an accounting company and a live Magento double."""
 
+from odoo import Command
+from odoo.tests import Form
 from odoo.tests.common import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -37,6 +39,12 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
         cls.pm_checkmo = cls._payment_method("checkmo", "Check / Money order", "validate")
         cls.pm_banktransfer = cls._payment_method("banktransfer", "Bank Transfer Payment", "in_payment_paid")
         cls.pm_cashondelivery = cls._payment_method("cashondelivery", "Cash On Delivery", False)
+        Product = cls.env["product.product"]
+        cls.product_bag = Product.create({"name": "Joust Duffle Bag", "default_code": "24-MB01", "lst_price": 34})
+        cls.product_hoodie = Product.create(
+            {"name": "Chaz Kangeroo Hoodie", "default_code": "MH01-XS-Black", "lst_price": 52}
+        )
+        cls.product_shipping = Product.create({"name": "Shipping", "type": "service", "lst_price": 5})
 
     @classmethod
     def _payment_method(cls, code, name, create_invoice_on):
@@ -50,3 +58,83 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
         return new_test_user(
             cls.env, login=login, groups=groups, company_id=company.id, company_ids=[(6, 0, company.ids)]
         )
+
+    # ------------------------------------------------------------------
+    # Magento orders and their invoices
+    # ------------------------------------------------------------------
+    @classmethod
+    def _products(cls):
+        return cls.product_bag, cls.product_hoodie
+
+    def _magento_order(self, lines=None, payment_method=None, shipping=5.0):
+        """A Magento order in the double and its confirmed Odoo sale order.
+
+        ``lines``: ``[(product, qty, price, kind)]``, kind ``simple`` or
+        ``configurable``. Each sale line is linked to its Magento item (the
+        parent for a configurable); shipping is a sale line without one.
+        """
+        bag, hoodie = self._products()
+        lines = lines or [(bag, 2, 34.0, "simple"), (hoodie, 3, 52.0, "configurable")]
+        payment_method = payment_method or self.pm_checkmo
+        specs = []
+        for product, qty, price, kind in lines:
+            spec = {"sku": product.default_code, "name": product.name, "qty": qty, "price": price, "type": kind}
+            if kind == "configurable":
+                spec.update(sku=product.default_code.split("-")[0], child_sku=product.default_code)
+            specs.append(spec)
+        order = self.magento.store.add_order(specs, payment_method=payment_method.code, shipping_amount=shipping)
+        item_ids = [item["item_id"] for item in order["items"] if not item.get("parent_item_id")]
+        order_lines = [
+            Command.create(
+                {"product_id": product.id, "product_uom_qty": qty, "price_unit": price, "magento_item_id": item_id}
+            )
+            for (product, qty, price, _kind), item_id in zip(lines, item_ids, strict=True)
+        ]
+        if shipping:
+            order_lines.append(
+                Command.create({"product_id": self.product_shipping.id, "product_uom_qty": 1, "price_unit": shipping})
+            )
+        sale_order = self.env["sale.order"].create(
+            {
+                "partner_id": self.partner_a.id,
+                "magento_instance_id": self.instance.id,
+                "magento_order_id": order["entity_id"],
+                "magento_order_ref": order["increment_id"],
+                "magento_payment_method_id": payment_method.id,
+                "order_line": order_lines,
+            }
+        )
+        sale_order.action_confirm()
+        return sale_order, order
+
+    def _invoice(self, sale_order, quantities=None, post=True):
+        """Invoice the order; ``quantities`` maps products to the quantity to invoice."""
+        move = sale_order._create_invoices()
+        if quantities:
+            with Form(move) as form:
+                for index in range(len(form.invoice_line_ids)):
+                    with form.invoice_line_ids.edit(index) as line:
+                        if line.product_id in quantities:
+                            line.quantity = quantities[line.product_id]
+        if post:
+            move.action_post()
+        return move
+
+    def _register_payment(self, move):
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=move.ids).create(
+            {}
+        )._create_payments()
+        return move
+
+    def _invoice_posts(self, magento_order):
+        return self.magento.requests("POST", rf"/V1/order/{magento_order['entity_id']}/invoice$")
+
+    def _bulk_export(self, instances=None):
+        wizard = Form(self.env["magento.operation.wizard"])
+        wizard.operation = "export_invoice"
+        if instances is not None:
+            wizard.instance_ids.clear()
+            for instance in instances:
+                wizard.instance_ids.add(instance)
+        action = wizard.save().action_execute()
+        return self.env["magento.process.log"].browse(action.get("res_id") or action["domain"][0][2])

@@ -1,0 +1,204 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..magento_export.payload import build_items
+from ..magento_export.policy import EXPORTABLE, MAX_ATTEMPTS, export_status
+
+EXPORT_STATES = [
+    ("to_export", "To Export"),
+    ("failed", "Failed, Will Retry"),
+    ("skipped", "Skipped After 3 Failed Attempts"),
+    ("waiting", "Waiting"),
+    ("exported", "Exported"),
+    ("not_exportable", "Not Exportable"),
+]
+EXPORT_REASONS = [
+    ("not_customer_invoice", "Only customer invoices are exported (credit notes never are)"),
+    ("several_orders", "Its lines come from several Magento orders: split the invoice per order"),
+    ("no_magento_order_id", "The sales order has no Magento order ID"),
+    ("instance_archived", "The Magento instance is archived"),
+    ("no_payment_method", "The order's Magento payment method is not configured"),
+    ("payment_method_not_configured", "The order's Magento payment method is archived"),
+    ("payment_method_never", "Its payment method never exports invoices (Create Invoice on Magento is blank)"),
+    ("currency_mismatch", "The invoice currency differs from the order's"),
+    ("no_magento_items", "No invoice line is linked to a Magento order item"),
+    ("not_posted", "Waits for the invoice to be posted"),
+    ("not_paid", "Waits for payment: its payment method exports once the invoice is in payment or paid"),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    magento_sale_order_id = fields.Many2one(
+        "sale.order",
+        string="Magento Order",
+        compute="_compute_magento_sale_order",
+        store=True,
+        index="btree_not_null",
+    )
+    magento_order_count = fields.Integer(compute="_compute_magento_sale_order", store=True)
+    magento_order_refs = fields.Char(string="Magento Orders", compute="_compute_magento_sale_order", store=True)
+    magento_instance_id = fields.Many2one(
+        related="magento_sale_order_id.magento_instance_id", store=True, index="btree_not_null"
+    )
+    magento_invoice_id = fields.Integer(string="Magento Invoice ID", copy=False, readonly=True, index="btree_not_null")
+    magento_invoice_ref = fields.Char(string="Magento Invoice Number", copy=False, readonly=True)
+    magento_export_attempts = fields.Integer(
+        string="Failed Export Attempts",
+        copy=False,
+        readonly=True,
+        help=f"After {MAX_ATTEMPTS} failed attempts the bulk export skips this invoice until a Magento "
+        "manager resets the count. The button still exports it.",
+    )
+    magento_export_sent_at = fields.Datetime(
+        string="Outcome Unknown Since",
+        copy=False,
+        readonly=True,
+        help="Set while an invoice request may have reached Magento without Odoo learning the answer. "
+        "The next attempt first looks for the invoice in Magento and links it instead of creating another.",
+    )
+    magento_export_state = fields.Selection(
+        EXPORT_STATES,
+        string="Magento Export",
+        compute="_compute_magento_export_state",
+        store=True,
+        index=True,
+    )
+    magento_export_reason = fields.Selection(
+        EXPORT_REASONS, string="Why", compute="_compute_magento_export_state", store=True
+    )
+    magento_log_line_ids = fields.One2many("magento.process.log.line", "move_id", string="Magento Log")
+
+    @api.depends("invoice_line_ids.sale_line_ids.order_id.magento_instance_id")
+    def _compute_magento_sale_order(self):
+        for move in self:
+            orders = move.invoice_line_ids.sale_line_ids.order_id.filtered("magento_instance_id")
+            move.magento_sale_order_id = orders[:1]
+            move.magento_order_count = len(orders)
+            move.magento_order_refs = ", ".join(order.magento_order_ref or order.name for order in orders)
+
+    @api.depends(
+        "move_type",
+        "state",
+        "payment_state",
+        "currency_id",
+        "magento_invoice_id",
+        "magento_export_attempts",
+        "magento_order_count",
+        "magento_sale_order_id.magento_order_id",
+        "magento_sale_order_id.currency_id",
+        "magento_sale_order_id.magento_payment_method_id.create_invoice_on",
+        "magento_sale_order_id.magento_payment_method_id.active",
+        "magento_instance_id.active",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.sale_line_ids.magento_item_id",
+    )
+    def _compute_magento_export_state(self):
+        for move in self:
+            order = move.magento_sale_order_id
+            if not order:
+                move.magento_export_state = False
+                move.magento_export_reason = False
+                continue
+            method = order.magento_payment_method_id
+            status, reason = export_status(
+                move_type=move.move_type,
+                state=move.state,
+                payment_state=move.payment_state,
+                magento_invoice_id=move.magento_invoice_id,
+                attempts=move.magento_export_attempts,
+                order_count=move.magento_order_count,
+                has_order_id=bool(order.magento_order_id),
+                method_code=method.code,
+                method_configured=bool(method) and method.active,
+                trigger=method.create_invoice_on,
+                instance_active=move.magento_instance_id.active,
+                currency_matches=move.currency_id == order.currency_id,
+                has_items=bool(move._magento_invoice_items()),
+            )
+            move.magento_export_state = status
+            move.magento_export_reason = reason
+
+    def _magento_invoice_items(self):
+        """``[(magento order item id, qty)]`` for this invoice, in the sale lines' units."""
+        self.ensure_one()
+        lines = []
+        for line in self.invoice_line_ids:
+            if line.display_type != "product":
+                continue
+            sale_line = line.sale_line_ids.filtered("magento_item_id")[:1]
+            if not sale_line:
+                continue
+            qty = line.quantity
+            if line.product_uom_id and sale_line.product_uom and line.product_uom_id != sale_line.product_uom:
+                qty = line.product_uom_id._compute_quantity(qty, sale_line.product_uom, round=False)
+            lines.append((sale_line.magento_item_id, qty))
+        return build_items(lines)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_magento_export_invoice(self):
+        """The invoice's "Export Invoice In Magento" button."""
+        self.check_access("write")
+        moves = self.filtered(lambda m: m.magento_export_state in EXPORTABLE)
+        if not moves:
+            move = self[:1]
+            reason = dict(self._fields["magento_export_reason"]._description_selection(self.env)).get(
+                move.magento_export_reason
+            ) or dict(self._fields["magento_export_state"]._description_selection(self.env)).get(
+                move.magento_export_state, ""
+            )
+            raise UserError(
+                self.env._("%(name)s cannot be exported to Magento: %(reason)s.", name=move.name, reason=reason)
+            )
+        logs = self.env["magento.invoice.exporter"]._export_invoices(
+            moves.magento_instance_id, moves=moves, respect_attempts=False
+        )
+        exported = moves.filtered("magento_invoice_id")
+        failed = moves - exported
+        if failed:
+            lines = logs.line_ids.filtered(lambda line: line.level == "error")
+            message = "\n".join(lines.mapped("message")) or "\n".join(logs.filtered("summary").mapped("summary"))
+            params = {
+                "type": "danger",
+                "title": self.env._("Export to Magento failed"),
+                "message": message,
+                "sticky": True,
+            }
+        else:
+            params = {
+                "type": "success",
+                "title": self.env._("Exported to Magento"),
+                "message": self.env._(
+                    "Magento invoice %(refs)s created.", refs=", ".join(exported.mapped("magento_invoice_ref"))
+                ),
+                "sticky": False,
+            }
+        params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
+    def action_magento_export_selected(self):
+        """The list view's action: export the selected eligible invoices now."""
+        self.check_access("write")
+        moves = self.filtered(lambda m: m.magento_export_state in EXPORTABLE)
+        if not moves:
+            raise UserError(self.env._("None of the selected invoices can be exported to Magento now."))
+        logs = self.env["magento.invoice.exporter"]._export_invoices(
+            moves.magento_instance_id, moves=moves, respect_attempts=False
+        )
+        return logs._action_open()
+
+    def action_magento_reset_attempts(self):
+        if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):
+            raise AccessError(self.env._("Only a Magento manager can reset the export attempts."))
+        moves = self.filtered(lambda m: m.magento_export_attempts and not m.magento_invoice_id)
+        moves.sudo().write({"magento_export_attempts": 0})
+        for move in moves:
+            move._message_log(
+                body=Markup("%s") % self.env._("Magento export attempts reset: the bulk export will take it again.")
+            )
+        return True

@@ -1,0 +1,1 @@
+from . import magento_operation_wizard
