@@ -210,6 +210,17 @@ class MagentoDouble:
                 self._changed.wait(left)
         return True
 
+    def wait_idle(self, timeout=10.0):
+        """Block until no request is being handled (e.g. a slow one the client gave up on)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.in_flight:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
     def _matching(self, method, path):
         return [
             e
@@ -308,8 +319,9 @@ class _Handler(BaseHTTPRequestHandler):
             # The client gave up (its timeout, or a fault we injected).
             self.close_connection = True
         finally:
-            with magento._lock:
+            with magento._changed:
                 magento.in_flight -= 1
+                magento._changed.notify_all()
 
     def _dispatch(self, method):
         magento = self.magento
@@ -344,10 +356,10 @@ class _Handler(BaseHTTPRequestHandler):
                 fault = None
             elif fault.kind == "hang":
                 magento._release.wait(fault.seconds or 3600)
-                self._drop()
+                self._drop(entry)
                 return
             elif fault.kind == "drop":
-                self._drop()
+                self._drop(entry)
                 return
             elif fault.kind == "html":
                 status = fault.status or 502
@@ -369,7 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, body = self._route(method, split.path, split.query, raw_body, entry)
         if fault is not None and 200 <= status < 300:
             if fault.kind == "drop_after":
-                self._drop()
+                self._drop(entry)
                 return
             if fault.kind == "malformed":
                 self._send(200, '{"entity_id": ', entry=entry)
@@ -491,10 +503,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(data)
+        if entry is not None:
+            entry["done"] = time.time()
 
-    def _drop(self):
+    def _drop(self, entry=None):
         """Close the connection with no answer at all."""
         self.close_connection = True
+        if entry is not None:
+            entry["done"] = time.time()
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:

@@ -32,8 +32,12 @@ class InFlight:
     def cancelled(self):
         return self._cancelled.is_set()
 
-    def run(self, jobs, key):
-        """Yield ``(job, result, error)`` in completion order."""
+    def run(self, jobs, key, before_send=None):
+        """Yield ``(job, result, error)`` in completion order.
+
+        ``before_send(job)`` runs in the caller's thread just before the job is
+        handed to a worker (to record, durably, that its request is leaving).
+        """
         queues = OrderedDict()
         for job in jobs:
             queues.setdefault(key(job), deque()).append(job)
@@ -44,6 +48,8 @@ class InFlight:
                 while ready and len(running) < self.max_in_flight and not self.cancelled:
                     job_key = ready.popleft()
                     job = queues[job_key].popleft()
+                    if before_send is not None:
+                        before_send(job)
                     running[pool.submit(self.send, job)] = (job_key, job)
                 if not running:
                     break

@@ -17,6 +17,9 @@ MAX_ATTEMPTS = 3
 # Retry-After values above this are not waited for within a run.
 MAX_RETRY_AFTER = 30.0
 DEFAULT_RETRY_AFTER = 2.0
+# After a request whose answer was lost, how long Magento may still be working
+# on it: until then the invoice is looked up, never posted again.
+DEFAULT_LOST_ANSWER_GRACE = 600
 
 TRIGGER_VALIDATE = "validate"
 TRIGGER_PAID = "in_payment_paid"
@@ -87,6 +90,9 @@ def failure_outcome(error):
     credentials (401) stop the run for the instance without spending the
     invoices' attempts: the fault is the configuration's, not theirs.
     """
+    if getattr(error, "deferred", False):
+        # Not a failure of the invoice: we wait for Magento to settle.
+        return FailureOutcome(counts_attempt=False, uncertain=True, stops_run=False)
     if getattr(error, "status", None) == 401:
         return FailureOutcome(counts_attempt=False, uncertain=bool(error.maybe_applied), stops_run=True)
     return FailureOutcome(counts_attempt=True, uncertain=bool(getattr(error, "maybe_applied", False)), stops_run=False)
@@ -98,3 +104,8 @@ def retry_delay(error):
         return None
     delay = error.retry_after if error.retry_after is not None else DEFAULT_RETRY_AFTER
     return delay if delay <= MAX_RETRY_AFTER else None
+
+
+def may_post_again(sent_at, now, grace_seconds):
+    """Whether an invoice whose last request's outcome is unknown may be posted again."""
+    return sent_at is None or (now - sent_at).total_seconds() >= grace_seconds

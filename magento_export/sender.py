@@ -19,6 +19,7 @@ class ExportJob:
     notify: bool = False
     capture: bool = False
     uncertain: bool = False  # an earlier POST's outcome is unknown: look up first
+    may_post: bool = True  # False while that earlier POST may still be running in Magento
     claimed_ids: frozenset = field(default_factory=frozenset)
 
     def request_body(self):
@@ -30,6 +31,16 @@ class ExportJob:
             "items": [{"order_item_id": item_id, "qty": qty} for item_id, qty in self.items],
             "comment": {"comment": self.comment, "is_visible_on_front": 0},
         }
+
+
+class OutcomeStillUnknown(Exception):
+    """Magento does not show the invoice yet, but an earlier request for it may
+    still be running there: posting again now could create a second one."""
+
+    deferred = True
+    maybe_applied = True
+    retryable = True
+    status = None
 
 
 @dataclass
@@ -59,6 +70,8 @@ def export_invoice(client, job, sleep=time.sleep):
             raise
         if existing is not None:
             return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True)
+        if not job.may_post:
+            raise OutcomeStillUnknown(job.name)
     waited = 0.0
     while True:
         try:

@@ -160,7 +160,18 @@ class AccountMove(models.Model):
         )
         exported = moves.filtered("magento_invoice_id")
         failed = moves - exported
-        if failed:
+        busy = failed - logs.line_ids.move_id
+        if busy and not logs.filtered(lambda log: log.state == "failed"):
+            params = {
+                "type": "warning",
+                "title": self.env._("Already being exported"),
+                "message": self.env._(
+                    "Another run is exporting %(names)s right now. Reload the invoice in a moment.",
+                    names=", ".join(busy.mapped("name")),
+                ),
+                "sticky": False,
+            }
+        elif failed:
             lines = logs.line_ids.filtered(lambda line: line.level == "error")
             message = "\n".join(lines.mapped("message")) or "\n".join(logs.filtered("summary").mapped("summary"))
             params = {

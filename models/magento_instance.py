@@ -161,6 +161,11 @@ class MagentoInstance(models.Model):
                 code=self.store_code,
                 name=self.name,
             )
+        if isinstance(error, MagentoNotFoundError):
+            return self.env._(
+                "%(error)s Magento has no such order: check the Magento order ID on the sales order.",
+                error=error,
+            )
         return str(error)
 
     def action_test_connection(self):

@@ -7,15 +7,18 @@ How it never duplicates and never loses an id (see README, "Reliability"):
    row locks, survive the commits made below; a lock held by another run (or a
    button click) makes this run leave the invoice alone. A crashed worker's
    locks die with its connection.
-2. Before any request, every invoice of the batch is marked "outcome unknown"
-   (``magento_export_sent_at``) and that mark is committed.
+2. Just before an invoice's request leaves, the invoice is marked "outcome
+   unknown" (``magento_export_sent_at``) and that mark is committed.
 3. A request whose answer is lost leaves the mark; the next attempt first looks
    the invoice up in Magento (by the comment carrying the Odoo number, then by
-   items) and links what it finds instead of posting again.
+   items) and links what it finds instead of posting again. It posts again
+   only once the lost request cannot still be running in Magento (the grace
+   period, ``magento_invoice_export.lost_answer_grace_seconds``, 600 s).
 4. Each outcome (the Magento id, or the failure) is committed on its own, so a
    later crash or error rolls back nothing already learned.
 """
 
+import datetime
 import json
 import logging
 import threading
@@ -30,7 +33,13 @@ from odoo.tools import split_every
 from ..magento_client import MagentoError
 from ..magento_export.payload import invoice_comment
 from ..magento_export.pipeline import InFlight
-from ..magento_export.policy import EXPORTABLE, MAX_ATTEMPTS, failure_outcome
+from ..magento_export.policy import (
+    DEFAULT_LOST_ANSWER_GRACE,
+    EXPORTABLE,
+    MAX_ATTEMPTS,
+    failure_outcome,
+    may_post_again,
+)
 from ..magento_export.sender import ExportJob, export_invoice
 
 _logger = logging.getLogger(__name__)
@@ -109,6 +118,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 failed=counts["failed"],
                 skipped=counts["skipped"],
             )
+        if counts.get("busy"):
+            summary += " " + self.env._("%(count)s left alone: another run was exporting them.", count=counts["busy"])
         log._finish(counts["exported"], counts["failed"], counts["skipped"], summary=summary, stopped=bool(stop))
         self._commit()
         return log
@@ -116,6 +127,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
     def _export_batch(self, instance, moves, log, counts, client_factory):
         """Export one batch; return a reason to stop the run, or None."""
         locked = self._lock(moves)
+        counts["busy"] = counts.get("busy", 0) + len(moves) - len(locked)
         try:
             moves = moves.browse(locked)
             # Another run may have exported them between our search and the lock.
@@ -125,11 +137,16 @@ class MagentoInvoiceExporter(models.AbstractModel):
             if not moves:
                 return None
             jobs = self._prepare_jobs(instance, moves)
-            fresh = moves.filtered(lambda m: not m.magento_export_sent_at)
-            if fresh:
-                fresh.write({"magento_export_sent_at": fields.Datetime.now()})
-            # The "outcome unknown" marks must be durable before any request leaves.
-            self._commit()
+            refused = self._refuse_over_quantity(jobs, moves)
+            for job, problem in refused:
+                self._record_refusal(moves.browse(job.move_id), job, problem, log)
+                counts["failed"] += 1
+            if refused:
+                refused_ids = {job.move_id for job, _problem in refused}
+                jobs = [job for job in jobs if job.move_id not in refused_ids]
+                self._commit()
+            if not jobs:
+                return None
 
             local = threading.local()
 
@@ -138,10 +155,18 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     local.client = client_factory()
                 return export_invoice(local.client, job)
 
+            by_id = {move.id: move for move in moves}
+
+            def before_send(job):
+                if job.may_post:
+                    by_id[job.move_id].write({"magento_export_sent_at": fields.Datetime.now()})
+                    # Durable before the request leaves: if Odoo dies now, the
+                    # next run looks the invoice up instead of posting blindly.
+                    self._commit()
+
             runner = InFlight(send, instance.export_concurrency)
             stop = None
-            by_id = {move.id: move for move in moves}
-            for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id):
+            for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id, before_send=before_send):
                 move = by_id[job.move_id]
                 if error is None:
                     self._record_success(move, job, result, log)
@@ -153,10 +178,6 @@ class MagentoInvoiceExporter(models.AbstractModel):
                         stop = instance._explain_error(error)
                         runner.cancel()
                 # This invoice's outcome, alone: nothing later can roll it back.
-                self._commit()
-            unsent = moves.browse([job.move_id for job in runner.unsent if not job.uncertain])
-            if unsent:
-                unsent.write({"magento_export_sent_at": False})
                 self._commit()
             return stop
         finally:
@@ -181,6 +202,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
             for row in linked:
                 claimed.setdefault(row["magento_sale_order_id"][0], set()).add(row["magento_invoice_id"])
+        grace = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("magento_invoice_export.lost_answer_grace_seconds", DEFAULT_LOST_ANSWER_GRACE)
+        )
+        now = fields.Datetime.now()
         jobs = []
         for move in moves:
             order = move.magento_sale_order_id
@@ -194,10 +221,93 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     notify=instance.notify_customer_on_invoice,
                     capture=order.magento_payment_method_id.capture_on_export,
                     uncertain=bool(move.magento_export_sent_at),
+                    may_post=may_post_again(move.magento_export_sent_at or None, now, grace),
                     claimed_ids=frozenset(claimed.get(order.id, ())),
                 )
             )
         return jobs
+
+    def _refuse_over_quantity(self, jobs, moves):
+        """Jobs asking more of an item than its order has left; nothing is sent for them.
+
+        What is left is the ordered quantity minus what Odoo invoices already
+        exported to Magento took, and minus earlier invoices of this batch.
+        Magento's own check still applies to what Odoo cannot see (an invoice
+        made in Magento's admin) and its refusal is shown as it says it.
+        """
+        orders = moves.magento_sale_order_id
+        ordered = {}
+        names = {}
+        for line in orders.order_line:
+            if line.magento_item_id:
+                key = (line.order_id.id, line.magento_item_id)
+                ordered[key] = ordered.get(key, 0.0) + line.product_uom_qty
+                names[key] = line.product_id.display_name
+        taken = {}
+        exported = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("magento_sale_order_id", "in", orders.ids),
+                    ("magento_invoice_id", "!=", 0),
+                    ("move_type", "=", "out_invoice"),
+                ]
+            )
+        )
+        for move in exported:
+            for item_id, qty in move._magento_invoice_items():
+                key = (move.magento_sale_order_id.id, item_id)
+                taken[key] = taken.get(key, 0.0) + qty
+        refused = []
+        by_id = {move.id: move for move in moves}
+        for job in sorted(jobs, key=lambda j: j.move_id):
+            order_id = by_id[job.move_id].magento_sale_order_id.id
+            problems = []
+            for item_id, qty in job.items:
+                key = (order_id, item_id)
+                left = ordered.get(key, 0.0) - taken.get(key, 0.0)
+                if qty > left + 1e-6:
+                    problems.append(
+                        self.env._(
+                            "%(product)s: %(qty)s on this invoice, %(left)s left of %(ordered)s ordered",
+                            product=names.get(key, item_id),
+                            qty=round(qty, 4),
+                            left=round(max(left, 0.0), 4),
+                            ordered=round(ordered.get(key, 0.0), 4),
+                        )
+                    )
+            if problems:
+                refused.append((job, "; ".join(problems)))
+                continue
+            for item_id, qty in job.items:
+                taken[(order_id, item_id)] = taken.get((order_id, item_id), 0.0) + qty
+        return refused
+
+    def _record_refusal(self, move, job, problem, log):
+        """Bad input found before sending: a failed attempt, nothing sent."""
+        message = self.env._(
+            "Not sent: the invoice asks Magento for more than the order has left to invoice (%(problem)s). "
+            "Correct the quantities with a credit note and a new invoice.",
+            problem=problem,
+        )
+        attempts = move.magento_export_attempts + 1
+        move.write({"magento_export_attempts": attempts})
+        move._message_log(body=Markup("%s") % message)
+        log._add_lines(
+            [
+                {
+                    "level": "error",
+                    "message": message,
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "record_name": move.name,
+                    "move_id": move.id,
+                    "retryable": False,
+                    "request": self._request_text(job),
+                }
+            ]
+        )
 
     def _record_success(self, move, job, result, log):
         ref = result.increment_id or str(result.invoice_id)
@@ -234,6 +344,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
         )
 
     def _record_failure(self, move, job, error, log, instance):
+        if getattr(error, "deferred", False):
+            return self._record_deferral(move, job, error, log)
         if isinstance(error, MagentoError):
             outcome = failure_outcome(error)
             message = str(error)
@@ -257,15 +369,16 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 else False,
             }
         )
+        explained = instance._explain_error(error) if isinstance(error, MagentoError) else message
         if outcome.counts_attempt:
             note = self.env._(
                 "Export to Magento failed (attempt %(attempt)s of %(max)s): %(message)s",
                 attempt=attempts,
                 max=MAX_ATTEMPTS,
-                message=message,
+                message=explained,
             )
         else:
-            note = self.env._("Export to Magento not attempted: %(message)s", message=message)
+            note = self.env._("Export to Magento not attempted: %(message)s", message=explained)
         if outcome.uncertain:
             note += " " + self.env._(
                 "Magento may have created the invoice anyway: the next attempt looks for it before creating one."
@@ -288,6 +401,35 @@ class MagentoInvoiceExporter(models.AbstractModel):
             ]
         )
         return outcome
+
+    def _record_deferral(self, move, job, error, log):
+        grace = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("magento_invoice_export.lost_answer_grace_seconds", DEFAULT_LOST_ANSWER_GRACE)
+        )
+        after = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
+        message = self.env._(
+            "Magento does not show this invoice yet, but the request sent at %(sent)s may still be running "
+            "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
+            sent=fields.Datetime.to_string(move.magento_export_sent_at),
+            after=fields.Datetime.to_string(after),
+        )
+        log._add_lines(
+            [
+                {
+                    "level": "warning",
+                    "message": message,
+                    "res_model": "account.move",
+                    "res_id": move.id,
+                    "record_name": move.name,
+                    "move_id": move.id,
+                    "retryable": True,
+                    "request": f"GET V1/invoices?order_id={job.magento_order_id}",
+                }
+            ]
+        )
+        return failure_outcome(error)
 
     @staticmethod
     def _request_text(job):
