@@ -180,14 +180,18 @@ class MagentoDouble:
             self.chaos_random = random.Random(seed)
 
     def clear_faults(self):
+        """Forget injected faults and chaos, and free held requests."""
         with self._lock:
             self.faults = []
             self.chaos_rate = 0.0
-        self._release.set()
-        self._release = threading.Event()
+            self.latency = 0.0
+        self.release_hangs()
 
     def release_hangs(self):
-        self._release.set()
+        """Free every request held by a "hang" or "latency" fault (later ones wait again)."""
+        with self._lock:
+            event, self._release = self._release, threading.Event()
+        event.set()
 
     def requests(self, method=None, path=None):
         """Journal entries, filtered on method and a path regex."""

@@ -1,3 +1,4 @@
 from . import test_magento_instance
 from . import test_access_rights
 from . import test_export_invoice
+from . import test_export_reliability

@@ -46,6 +46,12 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
         )
         cls.product_shipping = Product.create({"name": "Shipping", "type": "service", "lst_price": 5})
 
+    def setUp(self):
+        super().setUp()
+        # Every test starts with a well-behaved Magento.
+        self.magento.clear_faults()
+        self.addCleanup(self.magento.clear_faults)
+
     @classmethod
     def _payment_method(cls, code, name, create_invoice_on):
         return cls.env["magento.payment.method"].create(

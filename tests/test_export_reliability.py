@@ -1,0 +1,534 @@
+"""Never a duplicate, never a lost id: faults, crashes, concurrency, bad input.
+
+Commits are emulated with savepoints (a test may not commit), so "Odoo was
+killed" is reproduced exactly: the database goes back to the last commit
+while the Magento double keeps whatever it did.
+"""
+
+import itertools
+import socket
+from unittest.mock import patch
+from urllib.parse import urlsplit
+
+from odoo import Command, sql_db
+from odoo.tests import tagged
+from odoo.tests.common import _super_send
+
+from ..models.magento_invoice_exporter import LOCK_NAMESPACE
+from .common import MagentoTestCommon
+
+
+class ReliabilityCommon(MagentoTestCommon):
+    def setUp(self):
+        super().setUp()
+        self.commits = 0
+        self.kill_after_commit = None
+        test = self
+
+        def emulated_commit(exporter):
+            exporter.env.flush_all()
+            exporter.env.cr.execute("SAVEPOINT magento_commit")
+            test.commits += 1
+            if test.commits == test.kill_after_commit:
+                raise KeyboardInterrupt("killed right after a commit")
+
+        patcher = patch.object(type(self.env["magento.invoice.exporter"]), "_commit", emulated_commit)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        # Most tests may post again at once after a lost answer; the grace
+        # period has tests of its own.
+        self.env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", 0)
+        self.env.flush_all()
+        self.env.cr.execute("SAVEPOINT magento_commit")
+
+    def _crash(self):
+        """What a killed Odoo leaves behind: the database as of the last commit."""
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT magento_commit")
+        self.env.clear()
+
+    def _export_until_killed(self):
+        # Not assertRaises: Odoo's wraps the block in a savepoint and rolls it
+        # back, emulated commits included.
+        try:
+            self._bulk_export()
+        except KeyboardInterrupt:
+            return
+        self.fail("the run was expected to be killed")
+
+    def _magento_invoices(self, order):
+        return self.magento.store.order_invoices(order["entity_id"])
+
+    def _assert_exactly_one(self, move, order):
+        invoices = self._magento_invoices(order)
+        self.assertEqual(len(invoices), 1, "Magento must hold exactly one invoice")
+        self.assertEqual(move.magento_invoice_id, invoices[0]["entity_id"], "Odoo must know its id")
+        self.assertFalse(move.magento_export_sent_at)
+
+
+@tagged("post_install", "-at_install")
+class TestLostResponses(ReliabilityCommon):
+    def test_dropped_connection_after_create_is_adopted(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("drop_after", method="POST")
+        log = self._bulk_export()
+        self.assertEqual(log.failed_count, 1)
+        self.assertTrue(move.magento_export_sent_at, "the outcome is unknown")
+        self.assertEqual(move.magento_export_attempts, 1)
+        self.assertIn("broke before Magento answered", log.line_ids.message)
+        self.assertIn("may have created the invoice anyway", move.message_ids[0].body)
+
+        log = self._bulk_export()
+        self.assertEqual(log.exported_count, 1)
+        self._assert_exactly_one(move, order)
+        self.assertEqual(len(self._invoice_posts(order)), 1, "found, not posted again")
+        self.assertIn("created by an earlier attempt whose answer was lost", log.line_ids.message)
+
+    def test_server_error_after_commit_is_adopted(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("error_after", status=500, method="POST")
+        log = self._bulk_export()
+        self.assertRegex(log.line_ids.message, r"Report ID: webapi-\w+")
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+
+    def test_malformed_json_and_unexpected_id_type_are_adopted(self):
+        for kind, extra in (("malformed", {}), ("body", {"body": {"id": 7}})):
+            with self.subTest(kind=kind):
+                sale_order, order = self._magento_order()
+                move = self._invoice(sale_order)
+                self.magento.inject(kind, method="POST", **extra)
+                log = self._bulk_export()
+                self.assertEqual(log.failed_count, 1)
+                self.assertTrue(move.magento_export_sent_at)
+                self._bulk_export()
+                self._assert_exactly_one(move, order)
+
+    def test_slow_magento_finishing_after_timeout_is_adopted(self):
+        self.instance.timeout = 1
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("latency", seconds=2, method="POST")
+        log = self._bulk_export()
+        self.assertIn("did not answer within 1 seconds", log.line_ids.message)
+        self.assertTrue(self.magento.wait_idle(10), "Magento finishes the slow request")
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+
+    def test_hang_without_create_is_posted_again(self):
+        self.instance.timeout = 1
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("hang", method="POST", seconds=5)
+        self._bulk_export()
+        self.assertTrue(move.magento_export_sent_at)
+        self.magento.release_hangs()
+        self.assertTrue(self.magento.wait_idle(10))
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+        self.assertEqual(len(self._invoice_posts(order)), 2)
+
+    def test_killed_after_magento_answered(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        exporter = type(self.env["magento.invoice.exporter"])
+        with patch.object(exporter, "_record_success", side_effect=KeyboardInterrupt("killed")):
+            self._export_until_killed()
+        self._crash()
+        self.assertFalse(move.magento_invoice_id, "the id was never committed")
+        self.assertTrue(move.magento_export_sent_at, "but the outcome-unknown mark was")
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+        self.assertEqual(len(self._invoice_posts(order)), 1)
+
+    def test_killed_before_the_request_left(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        # Commit 1: the run's log; commit 2: the invoice's outcome-unknown mark.
+        self.kill_after_commit = 2
+        self._export_until_killed()
+        self._crash()
+        self.assertFalse(self._invoice_posts(order), "killed before the request left")
+        self.assertTrue(move.magento_export_sent_at)
+        self.kill_after_commit = None
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+
+    def test_rollback_after_the_call_keeps_nothing_half_done(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        exporter = type(self.env["magento.invoice.exporter"])
+        original = exporter._record_success
+
+        def record_then_fail(this, *args, **kwargs):
+            original(this, *args, **kwargs)
+            raise RuntimeError("a later step failed")
+
+        with patch.object(exporter, "_record_success", record_then_fail):
+            try:
+                self._bulk_export()
+            except RuntimeError:
+                self._crash()
+            else:
+                self.fail("the later step was expected to fail")
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+
+    def test_each_outcome_is_committed_on_its_own(self):
+        pairs = [self._magento_order() for _ in range(3)]
+        moves = [self._invoice(sale_order) for sale_order, _order in pairs]
+        exporter = type(self.env["magento.invoice.exporter"])
+        original = exporter._record_success
+        seen = []
+
+        def crash_on_third(this, move, *args, **kwargs):
+            seen.append(move.id)
+            if len(seen) == 3:
+                raise KeyboardInterrupt("killed")
+            return original(this, move, *args, **kwargs)
+
+        self.instance.export_concurrency = 1
+        with patch.object(exporter, "_record_success", crash_on_third):
+            self._export_until_killed()
+        self._crash()
+        self.assertEqual([bool(m.magento_invoice_id) for m in moves], [True, True, False])
+        self._bulk_export()
+        for move, (_sale_order, order) in zip(moves, pairs, strict=True):
+            self._assert_exactly_one(move, order)
+
+    def test_grace_period_defers_posting_again(self):
+        self.env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", 600)
+        self.instance.timeout = 1
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("hang", method="POST", seconds=5)
+        self._bulk_export()
+        self.magento.release_hangs()
+        log = self._bulk_export()
+        self.assertEqual(len(self._invoice_posts(order)), 1, "not posted again within the grace period")
+        self.assertEqual(move.magento_export_attempts, 1, "waiting costs no attempt")
+        line = log.line_ids
+        self.assertEqual(line.level, "warning")
+        self.assertIn("may still be running there. Not sent again", line.message)
+        move.magento_export_sent_at = "2000-01-01 00:00:00"
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+
+
+@tagged("post_install", "-at_install")
+class TestFaults(ReliabilityCommon):
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Let requests to reserved .invalid names reach the (patched) resolver.
+        if (urlsplit(r.url).hostname or "").endswith(".invalid"):
+            return _super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+    def _failing_export(self, **instance_values):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.instance.write(instance_values)
+        log = self._bulk_export()
+        return move, order, log
+
+    def test_connection_refused(self):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        move, order, log = self._failing_export(url=f"http://127.0.0.1:{port}")
+        self.assertIn("connection refused", log.line_ids.message)
+        self.assertFalse(move.magento_export_sent_at, "nothing reached Magento")
+        self.assertEqual(move.magento_export_attempts, 1)
+        self.instance.url = self.magento.url
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+
+    def test_unknown_host(self):
+        def refuse(host, *args, **kwargs):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+        with patch("socket.getaddrinfo", refuse):
+            move, _order, log = self._failing_export(url="https://shop.invalid")
+        self.assertIn("'shop.invalid' could not be found. Check the shop base URL.", log.line_ids.message)
+        self.assertFalse(move.magento_export_sent_at)
+
+    def test_tls_failure(self):
+        move, _order, log = self._failing_export(url=self.magento.url.replace("http://", "https://"))
+        self.assertIn("The TLS connection to 127.0.0.1", log.line_ids.message)
+        self.assertFalse(move.magento_export_sent_at)
+        self.assertTrue(self.instance.verify_tls, "TLS verification is on by default")
+
+    def test_proxy_pages(self):
+        for status in (502, 503):
+            with self.subTest(status=status):
+                sale_order, order = self._magento_order()
+                move = self._invoice(sale_order)
+                self.magento.inject("html", status=status, method="POST")
+                log = self._bulk_export()
+                line = log.line_ids
+                self.assertIn(f"HTTP {status}", line.message)
+                self.assertIn("probably a proxy", line.message)
+                self.assertIn("<h1>", line.response)
+                self.assertTrue(line.retryable)
+                self._bulk_export()
+                self._assert_exactly_one(move, order)
+
+    def test_rate_limit_retry_after_is_honoured(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("rate_limit", retry_after=1, method="POST")
+        log = self._bulk_export()
+        self.assertEqual(log.exported_count, 1)
+        first, second = self._invoice_posts(order)
+        self.assertGreaterEqual(second["time"] - first["done"], 1.0, "Retry-After: 1 was honoured")
+        self._assert_exactly_one(move, order)
+
+    def test_rate_limit_beyond_bound_counts_one_attempt(self):
+        move, _order, log = self._failing_export()
+        self.assertTrue(move.magento_invoice_id)
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("rate_limit", retry_after=3600, method="POST", times=5)
+        log = self._bulk_export()
+        self.assertIn("asks to slow down: Too Many Requests", log.line_ids.message)
+        self.assertEqual(move.magento_export_attempts, 1, "a transient fault costs one attempt per run")
+        self.magento.clear_faults()
+
+    def test_401_stops_the_run_without_spending_attempts(self):
+        moves = self.env["account.move"]
+        for _ in range(3):
+            sale_order, _order = self._magento_order()
+            moves |= self._invoice(sale_order)
+        self.instance.export_concurrency = 1
+        self.instance.access_token_secret = "rotated-in-magento"
+        log = self._bulk_export()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("The run stopped: Magento refused the credentials: The signature is invalid.", log.summary)
+        self.assertIn("System > Extensions > Integrations", log.summary)
+        self.assertEqual(len(log.line_ids), 1, "one clear message, not one per invoice")
+        self.assertEqual(moves.mapped("magento_export_attempts"), [0, 0, 0])
+        self.assertFalse(any(moves.mapped("magento_export_sent_at")))
+
+    def test_404_order(self):
+        sale_order, _order = self._magento_order()
+        sale_order.magento_order_id = 999999
+        move = self._invoice(sale_order)
+        log = self._bulk_export()
+        self.assertEqual(
+            log.line_ids.message, "The entity that was requested doesn't exist. Verify the entity and try again."
+        )
+        self.assertIn("check the Magento order ID on the sales order", move.message_ids[0].body)
+        self.assertEqual(move.magento_export_attempts, 1)
+        self.assertFalse(move.magento_export_sent_at)
+
+    def test_validation_error_counts_every_run(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.store.orders[order["entity_id"]]["state"] = "holded"
+        self.magento.store.orders[order["entity_id"]]["status"] = "holded"
+        for attempt in (1, 2):
+            log = self._bulk_export()
+            self.assertEqual(
+                log.line_ids.message,
+                "Invoice Document Validation Error(s):\n"
+                "An invoice cannot be created when an order has a status of holded",
+            )
+            self.assertEqual(move.magento_export_attempts, attempt)
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrency(ReliabilityCommon):
+    def _hold_locks(self, moves):
+        """Another Odoo worker exporting these invoices (its own connection)."""
+        cursor = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(cursor.close)
+        cursor.execute("SELECT pg_advisory_lock(%s, id) FROM unnest(%s::int[]) AS id", [LOCK_NAMESPACE, moves.ids])
+        return cursor
+
+    def test_invoice_held_by_another_run_is_left_alone(self):
+        pairs = [self._magento_order() for _ in range(2)]
+        held, free = (self._invoice(sale_order) for sale_order, _order in pairs)
+        other = self._hold_locks(held)
+        log = self._bulk_export()
+        self.assertEqual(log.exported_count, 1)
+        self.assertIn("1 left alone: another run was exporting them.", log.summary)
+        self.assertTrue(free.magento_invoice_id)
+        self.assertFalse(held.magento_invoice_id)
+        self.assertFalse(self._invoice_posts(pairs[0][1]))
+
+        result = held.action_magento_export_invoice()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertIn("Another run is exporting", result["params"]["message"])
+        self.assertFalse(self._invoice_posts(pairs[0][1]))
+
+        other.execute("SELECT pg_advisory_unlock_all()")
+        self._bulk_export()
+        self._assert_exactly_one(held, pairs[0][1])
+
+    def test_locks_are_released_after_a_run(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        self._bulk_export()
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        other.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, move.id])
+        self.assertTrue(other.fetchone()[0])
+
+    def test_partial_invoices_of_one_order_go_in_sequence(self):
+        bag, hoodie = self._products()
+        sale_order, order = self._magento_order()
+        first = self._invoice(sale_order, {bag: 1, hoodie: 1})
+        second = self._invoice(sale_order, {bag: 1, hoodie: 1})
+        third = self._invoice(sale_order)
+        others = [self._invoice(self._magento_order()[0]) for _ in range(3)]
+        self.magento.latency = 0.2
+        self.addCleanup(setattr, self.magento, "latency", 0.0)
+        self.instance.export_concurrency = 8
+        log = self._bulk_export()
+        self.assertEqual(log.exported_count, 6)
+        posts = self._invoice_posts(order)
+        self.assertEqual(
+            [p["json"]["comment"]["comment"] for p in posts],
+            [f"Odoo invoice {m.name}" for m in (first, second, third)],
+        )
+        for earlier, later in itertools.pairwise(posts):
+            self.assertGreaterEqual(later["time"], earlier["done"], "one order's invoices never overlap")
+        self.assertGreater(self.magento.max_in_flight, 1, "different orders do travel together")
+        self.assertTrue(all(m.magento_invoice_id for m in others))
+
+
+@tagged("post_install", "-at_install")
+class TestBadInput(ReliabilityCommon):
+    def _assert_not_exportable(self, move, reason, order):
+        self.assertEqual((move.magento_export_state, move.magento_export_reason), ("not_exportable", reason))
+        log = self._bulk_export()
+        self.assertFalse(self._invoice_posts(order), "nothing is sent")
+        self.assertEqual(log.failed_count, 0)
+        with self.assertRaises(Exception) as error:
+            move.action_magento_export_invoice()
+        self.assertIn("cannot be exported to Magento", str(error.exception))
+
+    def test_invoice_mixing_two_orders(self):
+        first, order = self._magento_order()
+        second, _other = self._magento_order()
+        move = (first | second)._create_invoices()
+        move.action_post()
+        self.assertEqual(move.magento_order_count, 2)
+        self.assertIn(order["increment_id"], move.magento_order_refs)
+        self._assert_not_exportable(move, "several_orders", order)
+
+    def test_quantity_above_what_the_order_has_left(self):
+        bag, _hoodie = self._products()
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order, {bag: 3})
+        log = self._bulk_export()
+        self.assertFalse(self._invoice_posts(order), "nothing is sent")
+        self.assertIn(
+            "Not sent: the invoice asks Magento for more than the order has left to invoice "
+            "([24-MB01] Joust Duffle Bag: 3.0 on this invoice, 2.0 left of 2.0 ordered)",
+            log.line_ids.message,
+        )
+        self.assertEqual(move.magento_export_attempts, 1)
+
+    def test_second_invoice_beyond_what_the_first_left(self):
+        bag, _hoodie = self._products()
+        sale_order, order = self._magento_order()
+        first = self._invoice(sale_order)
+        bag_line = sale_order.order_line.filtered(lambda line: line.product_id == bag)
+        second = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner_a.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": bag.id,
+                            "quantity": 1,
+                            "price_unit": 34,
+                            "sale_line_ids": [Command.set(bag_line.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        second.action_post()
+        self._bulk_export()
+        self.assertTrue(first.magento_invoice_id)
+        self.assertFalse(second.magento_invoice_id)
+        self.assertEqual(len(self._invoice_posts(order)), 1)
+        self.assertIn("0.0 left of 2.0 ordered", second.magento_log_line_ids.message)
+
+    def test_currency_other_than_the_order(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order, post=False)
+        move.currency_id = self.setup_other_currency("EUR")
+        move.action_post()
+        self._assert_not_exportable(move, "currency_mismatch", order)
+
+    def test_order_whose_payment_method_is_not_configured(self):
+        sale_order, order = self._magento_order()
+        sale_order.magento_payment_method_id = False
+        self._assert_not_exportable(self._invoice(sale_order), "no_payment_method", order)
+
+    def test_archived_instance(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.instance.active = False
+        self._assert_not_exportable(move, "instance_archived", order)
+
+    def test_order_without_magento_order_id(self):
+        sale_order, order = self._magento_order()
+        sale_order.magento_order_id = 0
+        self._assert_not_exportable(self._invoice(sale_order), "no_magento_order_id", order)
+
+
+@tagged("post_install", "-at_install")
+class TestSecrets(ReliabilityCommon):
+    def test_credentials_never_shown(self):
+        secrets = list(self.magento.credentials.values())
+        shown = []
+        # A wrong secret (401), a validation error, a 500, a lost answer, a timeout.
+        self.instance.access_token_secret = "not-the-secret-" + "x" * 20
+        secrets.append(self.instance.access_token_secret)
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        shown.append(move.action_magento_export_invoice()["params"]["message"])
+        self.instance.access_token_secret = self.magento.credentials["access_token_secret"]
+        for fault in (
+            {"kind": "error", "status": 400, "body": {"message": "Nope"}},
+            {"kind": "error", "status": 500},
+            {"kind": "drop_after"},
+        ):
+            self.magento.inject(method="POST", **fault)
+            sale_order, _order = self._magento_order()
+            shown.append(self._invoice(sale_order).action_magento_export_invoice()["params"]["message"])
+        lines = self.env["magento.process.log.line"].search([])
+        logs = self.env["magento.process.log"].search([])
+        messages = self.env["mail.message"].search([("model", "=", "account.move")])
+        texts = shown + lines.mapped("message") + lines.mapped("request") + lines.mapped("response")
+        texts += logs.mapped("summary") + messages.mapped("body")
+        blob = "\n".join(str(t) for t in texts if t)
+        self.assertIn("signature is invalid", blob)
+        for secret in secrets:
+            self.assertNotIn(secret, blob)
+        for entry in self.magento.requests():
+            self.assertNotIn("Authorization", str(entry["json"]))
+
+    def test_logs_and_exports_are_isolated_per_company(self):
+        other_company = self.setup_other_company()["company"]
+        other_instance = self.instance.copy({"name": "Other Shop", "company_id": other_company.id})
+        other_instance.write(self.magento.credentials)
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        log = self._bulk_export(self.instance | other_instance)
+        self.assertEqual(len(log), 2)
+        other_log = log.filtered(lambda entry: entry.instance_id == other_instance)
+        self.assertEqual(other_log.exported_count, 0, "the other company's instance never takes our invoices")
+        self.assertTrue(move.magento_invoice_id)
+        user = self._user("mgr_company_a", "magento_invoice_export.group_magento_manager,account.group_account_invoice")
+        visible = self.env["magento.process.log"].with_user(user).search([])
+        self.assertIn(log - other_log, visible)
+        self.assertNotIn(other_log, visible)
+        wizard = self.env["magento.operation.wizard"].with_user(user).create({})
+        self.assertNotIn(other_instance, wizard.instance_ids)
