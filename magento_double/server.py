@@ -18,6 +18,7 @@ import random
 import re
 import secrets
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -131,6 +132,7 @@ class MagentoDouble:
         self.chaos_random = random.Random(0)
         self.in_flight = 0
         self.max_in_flight = 0
+        self.fault_counts = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._release = threading.Event()
@@ -239,7 +241,7 @@ class MagentoDouble:
         class Handler(_Handler):
             magento = double
 
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
+        self._server = _Server((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
@@ -275,10 +277,12 @@ class MagentoDouble:
             for fault in self.faults:
                 if fault.matches(method, path):
                     fault.used += 1
+                    self.fault_counts[fault.kind] = self.fault_counts.get(fault.kind, 0) + 1
                     return fault
             if self.chaos_rate and method == "POST" and path.endswith("/invoice"):
                 if self.chaos_random.random() < self.chaos_rate:
                     kind = self.chaos_random.choice(self.chaos_kinds)
+                    self.fault_counts[kind] = self.fault_counts.get(kind, 0) + 1
                     return Fault(kind, status=500 if kind.startswith("error") else 503)
         return None
 
@@ -286,6 +290,16 @@ class MagentoDouble:
         with self._changed:
             self.journal.append(entry)
             self._changed.notify_all()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client that vanished (killed, timed out) is part of the game.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -314,6 +328,13 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------
     def _handle(self, method):
         magento = self.magento
+        if self.path.startswith("/__double__/"):
+            # Control calls are not Magento traffic: not counted, not journaled.
+            try:
+                self._dispatch(method)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            return
         with magento._lock:
             magento.in_flight += 1
             magento.max_in_flight = max(magento.max_in_flight, magento.in_flight)
@@ -525,10 +546,22 @@ class _Handler(BaseHTTPRequestHandler):
         """Out-of-process control, for the command line and the soak script."""
         magento = self.magento
         store = magento.store
+        query = dict(parse_qsl(urlsplit(self.path).query))
         if path == "/__double__/orders" and method == "POST":
-            spec = dict(body or {})
-            order = store.add_order(spec.pop("items"), **spec)
-            self._send(200, json.dumps(_public(order)))
+            specs = (body or {}).get("orders") or [body or {}]
+            orders = []
+            for spec in specs:
+                spec = dict(spec)
+                orders.append(_public(store.add_order(spec.pop("items"), **spec)))
+            self._send(200, json.dumps({"orders": orders} if "orders" in (body or {}) else orders[0]))
+        elif path == "/__double__/wait" and method == "GET":
+            # Block until that many invoice POSTs arrived: an event, not a poll.
+            reached = magento.wait_for_requests(
+                int(query.get("posts", 1)), float(query.get("timeout", 60)), method="POST", path=r"/invoice$"
+            )
+            self._send(200, json.dumps(reached))
+        elif path == "/__double__/idle" and method == "GET":
+            self._send(200, json.dumps(magento.wait_idle(float(query.get("timeout", 60)))))
         elif path == "/__double__/faults" and method == "POST":
             fault = magento.inject(**(body or {}))
             self._send(200, json.dumps({"kind": fault.kind}))
@@ -552,7 +585,9 @@ class _Handler(BaseHTTPRequestHandler):
                         for i in store.invoices.values()
                     ],
                     "requests": len(magento.journal),
+                    "invoice_posts": len(magento._matching("POST", r"/invoice$")),
                     "max_in_flight": magento.max_in_flight,
+                    "faults": dict(magento.fault_counts),
                 }
             self._send(200, json.dumps(state))
         else:

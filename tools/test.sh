@@ -11,11 +11,7 @@
 # whole addon), e.g. tools/test.sh -- /magento_invoice_export:TestExport
 set -uo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ADDON=magento_invoice_export
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}
-ODOO=${ODOO_PATH:-$CACHE/odoo-18.0}
-WORK=$CACHE/$ADDON
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 QUICK=0
 TEST_TAGS="/$ADDON"
 while [ $# -gt 0 ]; do
@@ -28,38 +24,9 @@ while [ $# -gt 0 ]; do
 done
 
 say() { printf '\n=== %s\n' "$*"; }
-loud() {
-    printf '\n'
-    printf '!%.0s' $(seq 1 78); printf '\n'
-    printf '!! %s\n' "$@"
-    printf '!%.0s' $(seq 1 78); printf '\n\n'
-}
 
-PYTHON=$(command -v python3.11 || command -v python3)
-HAVE_ODOO=0
-if [ -f "$ODOO/odoo-bin" ] && grep -q "version_info = (18, 0" "$ODOO/odoo/release.py" 2>/dev/null; then
-    HAVE_ODOO=1
-fi
-
-# ---------------------------------------------------------------- environment
 say "Python environment"
-VENV=$WORK/venv
-mkdir -p "$WORK"
-REQS=$WORK/requirements.txt
-cp "$ROOT/tools/requirements-dev.txt" "$REQS"
-if [ $HAVE_ODOO = 1 ]; then
-    "$PYTHON" "$ROOT/tools/odoo_requirements.py" "$ODOO/requirements.txt" >> "$REQS" || exit 1
-fi
-STAMP=$(cat "$REQS" | sha256sum | cut -c1-16)
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$STAMP" ]; then
-    rm -rf "$VENV"
-    "$PYTHON" -m venv "$VENV" || exit 1
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS" 2>&1 \
-        | grep -v "^WARNING: Location" || true
-    "$VENV/bin/python" -c "import requests_oauthlib, pytest" || { echo "pip install failed" >&2; exit 1; }
-    echo "$STAMP" > "$VENV/.stamp"
-fi
-echo "venv: $VENV ($("$VENV/bin/python" --version))"
+ensure_venv || exit 1
 
 FAILED=0
 PASSED_TOTAL=0
@@ -98,13 +65,10 @@ FAILED_TOTAL=$((FAILED_TOTAL + ${f:-0}))
 if [ $QUICK = 1 ]; then
     say "Odoo suite skipped (--quick)"
 elif [ $HAVE_ODOO = 0 ]; then
-    loud "THE ODOO SUITE DID NOT RUN: no Odoo 18.0 source tree was found." \
-         "Looked in ODOO_PATH (${ODOO_PATH:-unset}) and in $CACHE/odoo-18.0." \
-         "Provide one: unpack Odoo 18.0 community there (or set ODOO_PATH) and run again." \
-         "Only the framework-free suite and the linters ran."
+    odoo_missing_notice "THE ODOO SUITE DID NOT RUN." "Only the framework-free suite and the linters ran."
 elif ! command -v pg_virtualenv >/dev/null; then
-    loud "THE ODOO SUITE DID NOT RUN: pg_virtualenv (Debian's postgresql-common) is missing." \
-         "Install it: apt-get install postgresql postgresql-common"
+    printf '\n!! THE ODOO SUITE DID NOT RUN: pg_virtualenv (Debian postgresql-common) is missing.\n'
+    printf '!! Install it: apt-get install postgresql postgresql-common\n\n'
     FAILED=1
 else
     say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0)"

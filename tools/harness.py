@@ -1,0 +1,161 @@
+"""Odoo 18.0 and the Magento double as real processes, for the soak run, the
+benchmark and the demo. Runs inside a pg_virtualenv cluster (PG* variables set).
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TOOLS = ROOT / "tools"
+ADDON = "magento_invoice_export"
+
+
+def ensure_role():
+    """Odoo refuses the postgres role: use our own."""
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-c",
+            "DO $$BEGIN CREATE ROLE odoo LOGIN SUPERUSER PASSWORD 'odoo'; "
+            "EXCEPTION WHEN duplicate_object THEN NULL; END$$;",
+        ],
+        check=True,
+    )
+
+
+class Odoo:
+    """One Odoo database, driven through odoo-bin."""
+
+    def __init__(self, db, odoo_path):
+        self.db = db
+        self.odoo_path = Path(odoo_path)
+        self.addons_dir = Path(tempfile.mkdtemp(prefix="mie-addons-"))
+        (self.addons_dir / ADDON).symlink_to(ROOT)
+        self.data_dir = Path(tempfile.mkdtemp(prefix="mie-data-"))
+
+    def cleanup(self):
+        shutil.rmtree(self.addons_dir, ignore_errors=True)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def args(self, command=None):
+        args = [sys.executable, str(self.odoo_path / "odoo-bin")]
+        if command:
+            args.append(command)
+        return args + [
+            f"--db_host={os.environ['PGHOST']}",
+            f"--db_port={os.environ['PGPORT']}",
+            "--db_user=odoo",
+            "--db_password=odoo",
+            f"--database={self.db}",
+            f"--addons-path={self.odoo_path / 'addons'},{self.addons_dir}",
+            f"--data-dir={self.data_dir}",
+        ]
+
+    def install(self, modules=ADDON, demo=False):
+        args = self.args() + ["-i", modules, "--stop-after-init", "--log-level=warn", "--no-http"]
+        if not demo:
+            args.append("--without-demo=all")
+        subprocess.run(args, check=True)
+
+    def _script(self, code):
+        return f"import sys\nsys.path.insert(0, {str(TOOLS)!r})\n{code}\n"
+
+    def shell(self, code):
+        """Run Python in an Odoo shell; return what it printed after RESULT:."""
+        done = subprocess.run(
+            self.args("shell") + ["--no-http", "--log-level=warn"],
+            input=self._script(code),
+            capture_output=True,
+            text=True,
+        )
+        return _result(done.stdout, done.stderr, done.returncode)
+
+    def shell_popen(self, code):
+        with tempfile.TemporaryFile("w+") as script:
+            script.write(self._script(code))
+            script.seek(0)
+            return subprocess.Popen(
+                self.args("shell") + ["--no-http", "--log-level=warn"],
+                stdin=script,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+
+
+def _result(stdout, stderr, returncode):
+    for line in reversed(stdout.splitlines()):
+        if line.startswith("RESULT:"):
+            return json.loads(line[len("RESULT:") :])
+    raise RuntimeError(f"Odoo shell failed (exit {returncode}):\n{stdout[-3000:]}\n{stderr[-3000:]}")
+
+
+def wait_result(process):
+    stdout, stderr = process.communicate()
+    return _result(stdout, stderr, process.returncode)
+
+
+class DoubleProcess:
+    """The Magento double in its own process, so that it outlives a killed Odoo."""
+
+    def __init__(self, latency=0.0, seed=False):
+        self.credentials_file = Path(tempfile.mkstemp(prefix="mie-double-", suffix=".json")[1])
+        args = [
+            sys.executable,
+            "-m",
+            "magento_double",
+            "--port",
+            "0",
+            "--latency",
+            str(latency),
+            "--credentials-file",
+            str(self.credentials_file),
+        ]
+        if seed:
+            args.append("--seed")
+        self.process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        first = self.process.stdout.readline()  # "Magento double listening on URL ..." once ready
+        if "listening on" not in first:
+            raise RuntimeError(f"the Magento double did not start: {first!r}")
+        self.info = json.loads(self.credentials_file.read_text())
+        self.url = self.info["url"]
+
+    @property
+    def credentials(self):
+        return {k: self.info[k] for k in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")}
+
+    def control(self, path, body=None, timeout=120):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}/__double__/{path}", data=data, method="POST" if data else "GET")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def add_orders(self, specs):
+        orders = []
+        for start in range(0, len(specs), 500):
+            orders += self.control("orders", {"orders": specs[start : start + 500]})["orders"]
+        return orders
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.credentials_file.unlink(missing_ok=True)
+
+
+def timed(label, function, *args, **kwargs):
+    start = time.monotonic()
+    result = function(*args, **kwargs)
+    print(f"  {label}: {time.monotonic() - start:.1f} s", flush=True)
+    return result

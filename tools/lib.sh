@@ -1,0 +1,45 @@
+# Shared by tools/test.sh, tools/soak.sh, tools/bench.sh and tools/demo.sh:
+# where Odoo is, and the project's Python environment. Source it; it sets
+#   ROOT ADDON CACHE ODOO WORK VENV PYTHON HAVE_ODOO
+# and defines ensure_venv, odoo_missing_notice.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ADDON=magento_invoice_export
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}
+ODOO=${ODOO_PATH:-$CACHE/odoo-18.0}
+WORK=$CACHE/$ADDON
+VENV=$WORK/venv
+PYTHON=$(command -v python3.11 || command -v python3)
+HAVE_ODOO=0
+if [ -f "$ODOO/odoo-bin" ] && grep -q "version_info = (18, 0" "$ODOO/odoo/release.py" 2>/dev/null; then
+    HAVE_ODOO=1
+fi
+
+# Create (or reuse) the venv: our requirements, plus Odoo's when Odoo is here.
+ensure_venv() {
+    mkdir -p "$WORK"
+    local reqs=$WORK/requirements.txt stamp
+    cp "$ROOT/tools/requirements-dev.txt" "$reqs"
+    if [ "$HAVE_ODOO" = 1 ]; then
+        "$PYTHON" "$ROOT/tools/odoo_requirements.py" "$ODOO/requirements.txt" >> "$reqs" || return 1
+    fi
+    stamp=$(sha256sum < "$reqs" | cut -c1-16)
+    if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
+        rm -rf "$VENV"
+        "$PYTHON" -m venv "$VENV" || return 1
+        "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$reqs" 2>&1 \
+            | grep -v "^WARNING: Location" || true
+        "$VENV/bin/python" -c "import requests_oauthlib, pytest" || { echo "pip install failed" >&2; return 1; }
+        echo "$stamp" > "$VENV/.stamp"
+    fi
+    echo "venv: $VENV ($("$VENV/bin/python" --version))"
+}
+
+odoo_missing_notice() {
+    printf '\n'
+    printf '!%.0s' $(seq 1 78); printf '\n'
+    printf '!! %s\n' "$@" \
+        "No Odoo 18.0 source tree was found in ODOO_PATH (${ODOO_PATH:-unset}) or in $CACHE/odoo-18.0." \
+        "Provide one: unpack Odoo 18.0 community there (odoo-bin at its top), or set ODOO_PATH."
+    printf '!%.0s' $(seq 1 78); printf '\n\n'
+}

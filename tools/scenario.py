@@ -1,0 +1,86 @@
+"""Run inside ``odoo-bin shell`` (``env`` given): set up an instance and make
+posted invoices of Magento orders, for the soak run, the benchmark and the demo.
+"""
+
+import json
+
+from odoo import Command
+
+
+def ensure_accounting(env):
+    if not env["account.account"].search_count([("company_ids", "in", env.company.id)], limit=1):
+        env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
+
+
+def setup_instance(env, url, credentials, concurrency=8, grace=None, name="Luma Shop"):
+    ensure_accounting(env)
+    instance = env["magento.instance"].create(
+        {"name": name, "url": url, "timeout": 10, "export_concurrency": concurrency, **credentials}
+    )
+    for code, label, trigger in (
+        ("checkmo", "Check / Money order", "validate"),
+        ("banktransfer", "Bank Transfer Payment", "in_payment_paid"),
+        ("cashondelivery", "Cash On Delivery", False),
+    ):
+        env["magento.payment.method"].create(
+            {"instance_id": instance.id, "code": code, "name": label, "create_invoice_on": trigger}
+        )
+    if grace is not None:
+        env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", grace)
+    env.cr.commit()
+    return instance
+
+
+def make_invoices(env, instance, orders_file, partial_every=0):
+    """One posted invoice per Magento order (two partial ones for every
+    ``partial_every``-th order). Returns the number of invoices."""
+    with open(orders_file, encoding="utf-8") as handle:
+        orders = json.load(handle)
+    partner = env["res.partner"].create({"name": "Veronica Costello", "email": "roni_cost@example.com"})
+    products = {}
+    methods = {m.code: m for m in instance.payment_method_ids}
+    vals_list = []
+    for order in orders:
+        lines = []
+        for item in order["items"]:
+            if item.get("parent_item_id"):
+                continue
+            sku = item["sku"]
+            if sku not in products:
+                products[sku] = env["product.product"].create(
+                    {"name": item["name"], "default_code": sku, "lst_price": item["price"], "invoice_policy": "order"}
+                )
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": products[sku].id,
+                        "product_uom_qty": item["qty_ordered"],
+                        "price_unit": item["price"],
+                        "magento_item_id": item["item_id"],
+                    }
+                )
+            )
+        vals_list.append(
+            {
+                "partner_id": partner.id,
+                "magento_instance_id": instance.id,
+                "magento_order_id": order["entity_id"],
+                "magento_order_ref": order["increment_id"],
+                "magento_payment_method_id": methods[order["payment"]["method"]].id,
+                "order_line": lines,
+            }
+        )
+    sale_orders = env["sale.order"].create(vals_list)
+    sale_orders.action_confirm()
+    partial = sale_orders.browse(sale_orders.ids[::partial_every]) if partial_every else sale_orders.browse()
+    moves = env["account.move"]
+    if partial:
+        first = partial._create_invoices(grouped=True)
+        for line in first.invoice_line_ids:
+            line.quantity = max(1, line.quantity // 2)
+        moves |= first
+        moves |= partial._create_invoices(grouped=True)
+    moves |= (sale_orders - partial)._create_invoices(grouped=True)
+    moves.action_post()
+    env.cr.commit()
+    return len(moves)

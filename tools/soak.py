@@ -1,0 +1,159 @@
+"""Soak run: N invoices exported while the double injects random faults, with
+Odoo killed once mid-run; then check that Magento holds exactly one invoice per
+Odoo invoice and that every Odoo invoice knows its Magento id.
+
+Run through tools/soak.sh (which provides the environment and PostgreSQL).
+"""
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+
+from harness import DoubleProcess, Odoo, ensure_role, timed, wait_result
+
+EXPORT = """
+import json
+instances = env["magento.instance"].search([])
+logs = env["magento.invoice.exporter"]._export_invoices(instances, respect_attempts={respect})
+print("RESULT:" + json.dumps({{"exported": sum(logs.mapped("exported_count")),
+    "failed": sum(logs.mapped("failed_count")), "skipped": sum(logs.mapped("skipped_count"))}}))
+"""
+
+CHECK = """
+import json
+moves = env["account.move"].search([("magento_instance_id", "!=", False)])
+adopted = env["magento.process.log.line"].search_count([("message", "ilike", "created by an earlier attempt")])
+deferred = env["magento.process.log.line"].search_count([("message", "ilike", "may still be running there")])
+print("RESULT:" + json.dumps({"moves": [[m.name, m.magento_invoice_id] for m in moves],
+    "adopted": adopted, "deferred": deferred}))
+"""
+
+
+def order_specs(count, seed):
+    rng = random.Random(seed)
+    specs = []
+    for index in range(count):
+        items = [{"sku": "24-MB01", "name": "Joust Duffle Bag", "qty": rng.randint(2, 4), "price": 34}]
+        if index % 3 == 0:
+            items.append(
+                {
+                    "sku": "MH01",
+                    "child_sku": "MH01-XS-Black",
+                    "name": "Chaz Kangeroo Hoodie",
+                    "type": "configurable",
+                    "qty": 2,
+                    "price": 52,
+                }
+            )
+        specs.append({"items": items, "payment_method": "checkmo"})
+    return specs
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("odoo_path")
+    parser.add_argument("--invoices", type=int, default=1000)
+    parser.add_argument("--fault-rate", type=float, default=0.2)
+    parser.add_argument("--kill-at", type=float, default=0.4, help="kill Odoo after this share of the posts")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    ensure_role()
+    odoo = Odoo("soak", args.odoo_path)
+    double = DoubleProcess()
+    try:
+        print(f"Soak: {args.invoices} invoices, {args.fault_rate:.0%} random faults, Odoo killed once", flush=True)
+        timed("install", odoo.install)
+        # Every 10th order is invoiced in two partial invoices: N invoices from fewer orders.
+        partial_every = 10
+        order_count = args.invoices * partial_every // (partial_every + 1)
+        while order_count + len(range(0, order_count, partial_every)) < args.invoices:
+            order_count += 1
+        orders = double.add_orders(order_specs(order_count, args.seed))
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(orders, handle)
+        count = timed(
+            "make invoices",
+            odoo.shell,
+            f"""
+import scenario
+instance = scenario.setup_instance(env, {double.url!r}, {double.credentials!r}, grace=5)
+print("RESULT:" + str(scenario.make_invoices(env, instance, {handle.name!r}, partial_every={partial_every})))
+""",
+        )
+        print(f"  {count} posted invoices from {order_count} Magento orders", flush=True)
+
+        kinds = ["drop_after", "error_after", "drop", "html", "error", "malformed"]
+        double.control("chaos", {"rate": args.fault_rate, "kinds": kinds, "seed": args.seed})
+        runs = []
+
+        # 1. A run killed mid-way (SIGKILL: no cleanup, no last commit).
+        process = odoo.shell_popen(EXPORT.format(respect=True))
+        double.control(f"wait?posts={int(count * args.kill_at)}&timeout=600", timeout=700)
+        process.kill()
+        process.communicate()
+        double.control("idle")
+        killed_at = double.control("state")["invoice_posts"]
+        print(f"  run 1: Odoo killed after {killed_at} invoice requests", flush=True)
+
+        # 2. Two runs at once (two Odoo workers), still under faults.
+        first, second = (odoo.shell_popen(EXPORT.format(respect=True)) for _ in range(2))
+        runs += [wait_result(first), wait_result(second)]
+        print(f"  runs 2+3 (concurrent): {runs[-2]} / {runs[-1]}", flush=True)
+
+        # 3. A few more scheduled-style runs under faults.
+        for number in (4, 5):
+            runs.append(odoo.shell(EXPORT.format(respect=True)))
+            print(f"  run {number}: {runs[-1]}", flush=True)
+
+        # 4. Faults off: what is left (skipped after three attempts included) goes,
+        # as a person pressing the button would send it.
+        double.control("clear", {})
+        double.control("idle")
+        odoo.shell(
+            'env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", 0)\n'
+            'env.cr.commit()\nprint("RESULT:true")'
+        )
+        for number in (6, 7):
+            runs.append(odoo.shell(EXPORT.format(respect=False)))
+            print(f"  run {number} (no faults): {runs[-1]}", flush=True)
+
+        check = odoo.shell(CHECK)
+        state = double.control("state")
+        by_comment = Counter(c for inv in state["invoices"] for c in inv["comments"])
+        magento_ids = {inv["entity_id"]: inv["comments"] for inv in state["invoices"]}
+        moves = check["moves"]
+        duplicates = sum(n - 1 for n in by_comment.values() if n > 1)
+        lost = [name for name, magento_id in moves if not magento_id]
+        mismatched = [
+            name for name, magento_id in moves if magento_id and magento_ids.get(magento_id) != [f"Odoo invoice {name}"]
+        ]
+        known = {f"Odoo invoice {name}" for name, _id in moves}
+        orphans = [c for c in by_comment if c not in known]
+        print()
+        print(f"faults injected:            {json.dumps(state['faults'], sort_keys=True)}")
+        print(f"invoice requests to Magento: {state['invoice_posts']}")
+        print(f"Odoo invoices:               {len(moves)}")
+        print(f"Magento invoices:            {len(state['invoices'])}")
+        print(f"adopted after a lost answer: {check['adopted']}")
+        print(f"deferred within grace:       {check['deferred']}")
+        print(f"duplicates:                  {duplicates}")
+        print(f"lost ids:                    {len(lost)}")
+        print(f"ids on the wrong invoice:    {len(mismatched)}")
+        print(f"Magento invoices unknown to Odoo: {len(orphans)}")
+        print(f"elapsed:                     {time.monotonic() - started:.0f} s")
+        ok = not duplicates and not lost and not mismatched and not orphans and len(state["invoices"]) == len(moves)
+        print("soak: PASSED" if ok else "soak: FAILED")
+        return 0 if ok else 1
+    finally:
+        double.stop()
+        odoo.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
