@@ -568,6 +568,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/__double__/chaos" and method == "POST":
             magento.chaos(**(body or {}))
             self._send(200, "true")
+        elif path == "/__double__/latency" and method == "POST":
+            magento.latency = float((body or {}).get("seconds", 0))
+            self._send(200, "true")
         elif path == "/__double__/clear" and method == "POST":
             magento.clear_faults()
             self._send(200, "true")

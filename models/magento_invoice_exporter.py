@@ -108,6 +108,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 break
             stop = self._export_batch(instance, Move.browse(batch_ids), log, counts, client_factory)
             done += len(batch_ids)
+            # Memory stays flat however many batches a run takes.
+            self.env.invalidate_all()
             self.env["ir.cron"]._notify_progress(done=done, remaining=len(move_ids) - done)
         if stop:
             summary = self.env._("The run stopped: %(reason)s", reason=stop)
