@@ -29,6 +29,14 @@ EXPORT_REASONS = [
 ]
 
 
+MAGENTO_WRITABLE = {
+    "magento_invoice_id",
+    "magento_invoice_ref",
+    "magento_export_attempts",
+    "magento_export_sent_at",
+}
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -72,6 +80,20 @@ class AccountMove(models.Model):
     )
     magento_log_line_ids = fields.One2many("magento.process.log.line", "move_id", string="Magento Log")
 
+    def _magento_write(self, vals):
+        """Write the export's bookkeeping fields only.
+
+        They touch no journal item, so account.move.write's line
+        synchronisation and balance checks have nothing to do, and the invoice
+        must not be flagged as manually modified by them.
+        """
+        assert set(vals) <= MAGENTO_WRITABLE, set(vals) - MAGENTO_WRITABLE
+        return (
+            self.sudo()
+            .with_context(skip_invoice_sync=True, check_move_validity=False, skip_is_manually_modified=True)
+            .write(vals)
+        )
+
     @api.depends("invoice_line_ids.sale_line_ids.order_id.magento_instance_id")
     def _compute_magento_sale_order(self):
         for move in self:
@@ -101,6 +123,11 @@ class AccountMove(models.Model):
             order = move.magento_sale_order_id
             if not order:
                 move.magento_export_state = False
+                move.magento_export_reason = False
+                continue
+            if move.magento_invoice_id:
+                # Decided without reading lines: the common case of a bulk run.
+                move.magento_export_state = "exported"
                 move.magento_export_reason = False
                 continue
             method = order.magento_payment_method_id
@@ -207,7 +234,7 @@ class AccountMove(models.Model):
         if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):
             raise AccessError(self.env._("Only a Magento manager can reset the export attempts."))
         moves = self.filtered(lambda m: m.magento_export_attempts and not m.magento_invoice_id)
-        moves.sudo().write({"magento_export_attempts": 0})
+        moves._magento_write({"magento_export_attempts": 0})
         for move in moves:
             move._message_log(
                 body=Markup("%s") % self.env._("Magento export attempts reset: the bulk export will take it again.")

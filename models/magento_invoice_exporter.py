@@ -7,8 +7,9 @@ How it never duplicates and never loses an id (see README, "Reliability"):
    row locks, survive the commits made below; a lock held by another run (or a
    button click) makes this run leave the invoice alone. A crashed worker's
    locks die with its connection.
-2. Just before an invoice's request leaves, the invoice is marked "outcome
-   unknown" (``magento_export_sent_at``) and that mark is committed.
+2. Before an invoice's request leaves, the invoice is marked "outcome unknown"
+   (``magento_export_sent_at``) and that mark is committed; marks are written
+   for up to twice the requests in flight at once, to save commits.
 3. A request whose answer is lost leaves the mark; the next attempt first looks
    the invoice up in Magento (by the comment carrying the Odoo number, then by
    items) and links what it finds instead of posting again. It posts again
@@ -93,6 +94,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             self.env["magento.process.log"]
             .sudo()
             .create({"operation": "export_invoice", "instance_id": instance.id, "company_id": instance.company_id.id})
+            ._for_run()
         )
         # The log exists even if this run dies later.
         self._commit()
@@ -158,13 +160,20 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 return export_invoice(local.client, job)
 
             by_id = {move.id: move for move in moves}
+            marked = set()
+            ahead = 2 * instance.export_concurrency
 
             def before_send(job):
-                if job.may_post:
-                    by_id[job.move_id].write({"magento_export_sent_at": fields.Datetime.now()})
-                    # Durable before the request leaves: if Odoo dies now, the
-                    # next run looks the invoice up instead of posting blindly.
-                    self._commit()
+                if not job.may_post or job.move_id in marked:
+                    return
+                # Mark this invoice and the next few to be sent in one write:
+                # durable before any of their requests leaves, so that if Odoo
+                # dies, the next run looks them up instead of posting blindly.
+                window = [j.move_id for j in jobs if j.may_post and j.move_id not in marked][:ahead]
+                window = [job.move_id] + [move_id for move_id in window if move_id != job.move_id][: ahead - 1]
+                moves.browse(window)._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+                marked.update(window)
+                self._commit()
 
             runner = InFlight(send, instance.export_concurrency)
             stop = None
@@ -180,6 +189,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
                         stop = instance._explain_error(error)
                         runner.cancel()
                 # This invoice's outcome, alone: nothing later can roll it back.
+                self._commit()
+            # Marked ahead but never sent (the run stopped): nothing is unknown about them.
+            unsent = moves.browse([job.move_id for job in runner.unsent if job.move_id in marked and not job.uncertain])
+            if unsent:
+                unsent._magento_write({"magento_export_sent_at": False})
                 self._commit()
             return stop
         finally:
@@ -294,7 +308,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             problem=problem,
         )
         attempts = move.magento_export_attempts + 1
-        move.write({"magento_export_attempts": attempts})
+        move._magento_write({"magento_export_attempts": attempts})
         move._message_log(body=Markup("%s") % message)
         log._add_lines(
             [
@@ -313,7 +327,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
 
     def _record_success(self, move, job, result, log):
         ref = result.increment_id or str(result.invoice_id)
-        move.write(
+        move._magento_write(
             {
                 "magento_invoice_id": result.invoice_id,
                 "magento_invoice_ref": ref,
@@ -363,7 +377,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             message = self.env._("Unexpected error: %(error)s", error=error)
             status, response, retryable = None, None, True
         attempts = move.magento_export_attempts + (1 if outcome.counts_attempt else 0)
-        move.write(
+        move._magento_write(
             {
                 "magento_export_attempts": attempts,
                 "magento_export_sent_at": (move.magento_export_sent_at or fields.Datetime.now())

@@ -46,9 +46,18 @@ class MagentoProcessLog(models.Model):
     def _add_lines(self, vals_list):
         """Add lines to this log in one INSERT (callers batch them)."""
         self.ensure_one()
+        # A run passes these in its context: read once, not after every commit.
+        defaults = self.env.context.get("magento_log_line_defaults") or self._line_defaults()
         for vals in vals_list:
-            vals["log_id"] = self.id
+            vals.update(defaults)
         return self.env["magento.process.log.line"].sudo().create(vals_list)
+
+    def _line_defaults(self):
+        return {"log_id": self.id, "instance_id": self.instance_id.id, "company_id": self.company_id.id}
+
+    def _for_run(self):
+        """This log, carrying what each of its lines needs."""
+        return self.with_context(magento_log_line_defaults=self._line_defaults())
 
     def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False):
         self.ensure_one()

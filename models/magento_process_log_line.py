@@ -9,8 +9,9 @@ class MagentoProcessLogLine(models.Model):
     _order = "id desc"
 
     log_id = fields.Many2one("magento.process.log", required=True, ondelete="cascade", index=True)
-    instance_id = fields.Many2one(related="log_id.instance_id", store=True)
-    company_id = fields.Many2one(related="log_id.company_id", store=True, index=True)
+    # Copied from the log at creation (not related fields: no extra UPDATE per line).
+    instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     operation = fields.Selection(related="log_id.operation")
     level = fields.Selection(
         [("info", "Info"), ("warning", "Warning"), ("error", "Error")],
