@@ -19,7 +19,12 @@
         "wizards/magento_operation_wizard_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",
+        "data/product_data.xml",
     ],
+    "demo": ["demo/magento_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["magento_invoice_export/static/tests/tours/*.js"],
+    },
     "development_status": "Beta",
     "maintainers": [],
     "installable": True,

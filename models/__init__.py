@@ -8,3 +8,4 @@ from . import (
 )
 from . import account_move
 from . import magento_invoice_exporter
+from . import magento_order_importer

@@ -13,7 +13,9 @@ class MagentoProcessLog(models.Model):
     _order = "start_date desc, id desc"
 
     name = fields.Char(compute="_compute_name", store=True)
-    operation = fields.Selection([("export_invoice", "Export Invoice")], required=True, readonly=True)
+    operation = fields.Selection(
+        [("export_invoice", "Export Invoice"), ("import_orders", "Import Orders")], required=True, readonly=True
+    )
     instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", readonly=True, index=True, default=lambda self: self.env.company)
     user_id = fields.Many2one("res.users", string="Run By", readonly=True, default=lambda self: self.env.user)
@@ -32,6 +34,7 @@ class MagentoProcessLog(models.Model):
     )
     summary = fields.Char(readonly=True)
     exported_count = fields.Integer(string="Exported", readonly=True)
+    imported_count = fields.Integer(string="Imported", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     line_ids = fields.One2many("magento.process.log.line", "log_id", string="Lines", readonly=True)

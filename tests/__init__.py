@@ -2,3 +2,5 @@ from . import test_magento_instance
 from . import test_access_rights
 from . import test_export_invoice
 from . import test_export_reliability
+from . import test_import_orders
+from . import test_tour

@@ -221,3 +221,21 @@ def test_sender_keeps_id_when_increment_lookup_fails(magento, client, order):
     magento.inject("error", status=500, method="GET", path=r"/V1/invoices/\d+$")
     result = export_invoice(client, _job(order))
     assert (result.invoice_id, result.increment_id) == (1, None)
+
+
+def test_before_send_runs_in_the_caller_thread_before_each_send():
+    caller = threading.get_ident()
+    events = []
+
+    def before_send(job):
+        assert threading.get_ident() == caller
+        events.append(("mark", job))
+
+    def send(job):
+        events.append(("send", job))
+        return job
+
+    runner = InFlight(send, max_in_flight=2)
+    list(runner.run([1, 2, 3], key=lambda j: j, before_send=before_send))
+    for job in (1, 2, 3):
+        assert events.index(("mark", job)) < events.index(("send", job))

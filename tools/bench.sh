@@ -4,4 +4,4 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [ "$HAVE_ODOO" != 1 ]; then odoo_missing_notice "The benchmark needs Odoo."; exit 2; fi
 ensure_venv >/dev/null || exit 1
-cd "$ROOT/tools" && exec pg_virtualenv "$VENV/bin/python" bench.py "$ODOO" "$@"
+cd "$ROOT/tools" && exec pg_virtualenv -t "$VENV/bin/python" bench.py "$ODOO" "$@"

@@ -13,9 +13,20 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-TOOLS = ROOT / "tools"
+SOURCE = Path(__file__).resolve().parent.parent
 ADDON = "magento_invoice_export"
+
+
+def _snapshot():
+    """A copy of the addon as it is now: a long run must not see later edits."""
+    folder = Path(tempfile.mkdtemp(prefix="mie-addons-"))
+    shutil.copytree(SOURCE, folder / ADDON, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"))
+    return folder
+
+
+ADDONS_DIR = _snapshot()
+ROOT = ADDONS_DIR / ADDON
+TOOLS = ROOT / "tools"
 
 
 def ensure_role():
@@ -38,8 +49,7 @@ class Odoo:
     def __init__(self, db, odoo_path):
         self.db = db
         self.odoo_path = Path(odoo_path)
-        self.addons_dir = Path(tempfile.mkdtemp(prefix="mie-addons-"))
-        (self.addons_dir / ADDON).symlink_to(ROOT)
+        self.addons_dir = ADDONS_DIR
         self.data_dir = Path(tempfile.mkdtemp(prefix="mie-data-"))
 
     def cleanup(self):

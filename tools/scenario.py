@@ -2,6 +2,7 @@
 posted invoices of Magento orders, for the soak run, the benchmark and the demo.
 """
 
+import datetime
 import json
 
 from odoo import Command
@@ -84,3 +85,39 @@ def make_invoices(env, instance, orders_file, partial_every=0):
     moves.action_post()
     env.cr.commit()
     return len(moves)
+
+
+def demo(env, url, credentials):
+    """The demo database: an instance on the double, its orders imported, invoices
+    posted for each payment-method trigger. Returns what the demo prints."""
+    ensure_accounting(env)
+    env.ref("base.user_admin").groups_id |= env.ref("magento_invoice_export.group_magento_manager")
+    instance = env["magento.instance"].create(
+        {"name": "Luma Demo Shop", "url": url, "notify_customer_on_invoice": True, **credentials}
+    )
+    env["magento.order.importer"]._import_orders(instance, since=datetime.datetime(2000, 1, 1))
+    triggers = {"checkmo": "validate", "banktransfer": "in_payment_paid", "cashondelivery": False}
+    for method in instance.payment_method_ids:
+        method.write({"create_invoice_on": triggers.get(method.code, False), "name": method.code.title()})
+    orders = env["sale.order"].search([("magento_instance_id", "=", instance.id)], order="magento_order_id")
+    invoices = []
+    for index, order in enumerate(orders):
+        move = order._create_invoices()
+        if index == len(orders) - 1:
+            # The last order is invoiced in part: its first line only.
+            for line in move.invoice_line_ids[1:]:
+                line.quantity = 0
+            move.invoice_line_ids.filtered(lambda line: not line.quantity).unlink()
+        move.action_post()
+        invoices.append(move)
+    env.cr.commit()
+    return [
+        {
+            "invoice": move.name,
+            "id": move.id,
+            "order": move.magento_sale_order_id.magento_order_ref,
+            "method": move.magento_sale_order_id.magento_payment_method_id.code,
+            "status": dict(move._fields["magento_export_state"].selection).get(move.magento_export_state),
+        }
+        for move in invoices
+    ]

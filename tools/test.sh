@@ -71,6 +71,11 @@ elif ! command -v pg_virtualenv >/dev/null; then
     printf '!! Install it: apt-get install postgresql postgresql-common\n\n'
     FAILED=1
 else
+    if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing Debian's chromium for the browser tests"
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+            || echo "!! could not install chromium: the browser tests will be skipped"
+    fi
     say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0)"
     ODOO_LOG=$WORK/odoo-tests.log
     ADDONS_DIR=$(mktemp -d)
@@ -78,9 +83,10 @@ else
     DATA_DIR=$(mktemp -d)
     HTTP_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     export ODOO ADDONS_DIR DATA_DIR HTTP_PORT TEST_TAGS VENV ADDON
-    # pg_virtualenv makes a throwaway cluster; Odoo refuses the postgres role,
+    # pg_virtualenv -t makes a throwaway cluster in a temp dir (several can run
+    # at once); Odoo refuses the postgres role,
     # so the run creates its own.
-    pg_virtualenv bash -c '
+    pg_virtualenv -t bash -c '
         psql -q -c "CREATE ROLE odoo LOGIN SUPERUSER PASSWORD '"'"'odoo'"'"'" || exit 1
         "$VENV/bin/python" "$ODOO/odoo-bin" \
             --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
@@ -93,6 +99,10 @@ else
     rm -rf "$ADDONS_DIR" "$DATA_DIR"
     grep -E "(ERROR|CRITICAL|FAIL:|Ran [0-9]+ tests|tests when loading|Starting |: [0-9]+ failed)" "$ODOO_LOG" \
         | grep -v "^Creating\|^Dropping" | tail -60
+    if grep -q ": skipped " "$ODOO_LOG"; then
+        printf '\n!! SKIPPED Odoo tests (and why):\n'
+        grep -oE "skipped [^ ]+ : .*" "$ODOO_LOG" | sed 's/^/!!   /'
+    fi
     summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$ODOO_LOG" | tail -1)
     if [ -n "$summary" ]; then
         of=$(echo "$summary" | awk '{print $1}'); oe=$(echo "$summary" | awk '{print $3}' | tr -d 'error(s)')

@@ -1,4 +1,7 @@
+import re
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class MagentoOperationWizard(models.TransientModel):
@@ -14,10 +17,19 @@ class MagentoOperationWizard(models.TransientModel):
         default=lambda self: self.env["magento.instance"].search([]),
     )
     operation = fields.Selection(
-        [("export_invoice", "Export Invoice")],
+        [("export_invoice", "Export Invoice"), ("import_orders", "Import Orders")],
         required=True,
         default="export_invoice",
     )
+    import_by = fields.Selection(
+        [("increment_id", "Order Numbers"), ("since", "Every Order Since")],
+        default="increment_id",
+        required=True,
+    )
+    order_refs = fields.Char(
+        string="Order Numbers", help="Magento order numbers (increment ids), separated by commas or spaces."
+    )
+    since = fields.Datetime(default=lambda self: fields.Datetime.subtract(fields.Datetime.now(), days=7))
     export_invoice_count = fields.Integer(string="Invoices to Export", compute="_compute_counts")
     skipped_invoice_count = fields.Integer(string="Invoices Skipped", compute="_compute_counts")
 
@@ -36,4 +48,16 @@ class MagentoOperationWizard(models.TransientModel):
         if self.operation == "export_invoice":
             logs = self.env["magento.invoice.exporter"]._export_invoices(self.instance_ids)
             return logs._action_open()
-        return {"type": "ir.actions.act_window_close"}
+        refs = [ref for ref in re.split(r"[\s,;]+", self.order_refs or "") if ref]
+        if self.import_by == "increment_id" and not refs:
+            raise UserError(self.env._("Enter the Magento order numbers to import, e.g. 000000012."))
+        if self.import_by == "since" and not self.since:
+            raise UserError(self.env._("Choose the date from which to import orders."))
+        logs = self.env["magento.process.log"]
+        for instance in self.instance_ids:
+            logs |= self.env["magento.order.importer"]._import_orders(
+                instance,
+                increment_ids=refs if self.import_by == "increment_id" else None,
+                since=self.since if self.import_by == "since" else None,
+            )
+        return logs._action_open()

@@ -1,0 +1,223 @@
+"""Import Magento orders as Odoo sales orders, with every Magento link filled.
+
+Customers are found by email (or created), products by SKU (an order with an
+unknown SKU is not imported: the log names the missing SKUs), payment methods
+are created on first sight with a blank trigger. Importing an order again
+never duplicates it.
+"""
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..magento_client import MagentoError
+
+PAGE_SIZE = 100
+
+
+class MagentoOrderImporter(models.AbstractModel):
+    _name = "magento.order.importer"
+    _description = "Magento Order Import"
+
+    @api.model
+    def _import_orders(self, instance, increment_ids=None, since=None, page_size=PAGE_SIZE):
+        """Import orders by increment id, or every order created since ``since``."""
+        if increment_ids:
+            filters = [[("increment_id", ",".join(increment_ids), "in")]]
+        elif since:
+            filters = [[("created_at", fields.Datetime.to_string(since), "gteq")]]
+        else:
+            raise UserError(self.env._("Give order numbers or a date to import from."))
+        log = (
+            self.env["magento.process.log"]
+            .sudo()
+            .create({"operation": "import_orders", "instance_id": instance.id, "company_id": instance.company_id.id})
+            ._for_run()
+        )
+        exporter = self.env["magento.invoice.exporter"]
+        exporter._commit()
+        counts = {"imported": 0, "failed": 0, "skipped": 0}
+        seen = set()
+        stop = None
+        try:
+            client = instance._get_client()
+            page = 1
+            while True:
+                result = client.search_orders(filters, page_size=page_size, current_page=page)
+                orders = result.get("items") or []
+                seen.update(order.get("increment_id") for order in orders)
+                self._import_page(instance, orders, log, counts)
+                exporter._commit()
+                if not orders or page * page_size >= result.get("total_count", 0):
+                    break
+                page += 1
+        except MagentoError as error:
+            stop = instance._explain_error(error)
+        except UserError as error:
+            stop = str(error.args[0])
+        for missing in sorted(set(increment_ids or ()) - seen):
+            log._add_lines([{"level": "warning", "message": self.env._("Magento has no order %(ref)s.", ref=missing)}])
+            counts["failed"] += 1
+        summary = stop and self.env._("The import stopped: %(reason)s", reason=stop)
+        summary = summary or self.env._(
+            "%(imported)s imported, %(failed)s not imported, %(skipped)s already imported.",
+            imported=counts["imported"],
+            failed=counts["failed"],
+            skipped=counts["skipped"],
+        )
+        log._finish(counts["imported"], counts["failed"], counts["skipped"], summary=summary, stopped=bool(stop))
+        log.sudo().imported_count = counts["imported"]
+        exporter._commit()
+        return log
+
+    def _import_page(self, instance, orders, log, counts):
+        SaleOrder = self.env["sale.order"].sudo()
+        existing = set(
+            SaleOrder.search(
+                [
+                    ("magento_instance_id", "=", instance.id),
+                    ("magento_order_id", "in", [o["entity_id"] for o in orders]),
+                ]
+            ).mapped("magento_order_id")
+        )
+        skus = {item["sku"] for order in orders for item in order.get("items") or [] if not item.get("parent_item_id")}
+        products = {
+            product.default_code: product
+            for product in self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
+        }
+        new_orders = self.env["sale.order"]
+        for order in orders:
+            if order["entity_id"] in existing:
+                counts["skipped"] += 1
+                continue
+            missing = sorted(
+                {item["sku"] for item in order.get("items") or [] if not item.get("parent_item_id")} - set(products)
+            )
+            if missing:
+                log._add_lines(
+                    [
+                        {
+                            "level": "error",
+                            "message": self.env._(
+                                "Order %(ref)s not imported: no product with SKU %(skus)s in Odoo. Create it "
+                                "(Sales > Products, Internal Reference = the SKU) and import again.",
+                                ref=order["increment_id"],
+                                skus=", ".join(missing),
+                            ),
+                        }
+                    ]
+                )
+                counts["failed"] += 1
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    sale_order = SaleOrder.create(self._sale_order_values(instance, order, products))
+            except UserError as error:
+                log._add_lines(
+                    [
+                        {
+                            "level": "error",
+                            "message": self.env._(
+                                "Order %(ref)s not imported: %(reason)s",
+                                ref=order["increment_id"],
+                                reason=error.args[0],
+                            ),
+                        }
+                    ]
+                )
+                counts["failed"] += 1
+                continue
+            new_orders |= sale_order
+            counts["imported"] += 1
+        if new_orders:
+            new_orders.action_confirm()
+            log._add_lines(
+                [
+                    {
+                        "level": "info",
+                        "message": self.env._("Imported as %(name)s.", name=sale_order.name),
+                        "res_model": "sale.order",
+                        "res_id": sale_order.id,
+                        "record_name": sale_order.magento_order_ref,
+                    }
+                    for sale_order in new_orders
+                ]
+            )
+
+    def _sale_order_values(self, instance, order, products):
+        currency = self.env["res.currency"].search([("name", "=", order.get("order_currency_code"))], limit=1)
+        values = {
+            "partner_id": self._partner(order).id,
+            "company_id": instance.company_id.id,
+            "client_order_ref": order["increment_id"],
+            "magento_instance_id": instance.id,
+            "magento_order_id": order["entity_id"],
+            "magento_order_ref": order["increment_id"],
+            "magento_payment_method_id": self._payment_method(instance, order).id,
+            "order_line": [],
+        }
+        if currency and currency != instance.company_id.currency_id:
+            pricelist = self.env["product.pricelist"].search(
+                [("currency_id", "=", currency.id), ("company_id", "in", (False, instance.company_id.id))], limit=1
+            )
+            if not pricelist:
+                raise UserError(
+                    self.env._("it is in %(currency)s and no pricelist uses that currency.", currency=currency.name)
+                )
+            values["pricelist_id"] = pricelist.id
+        for item in order.get("items") or []:
+            if item.get("parent_item_id"):
+                continue  # a configurable's child: invoiced through its parent
+            values["order_line"].append(
+                Command.create(
+                    {
+                        "product_id": products[item["sku"]].id,
+                        "name": item.get("name") or item["sku"],
+                        "product_uom_qty": item.get("qty_ordered") or 0,
+                        "price_unit": item.get("price") or 0,
+                        "tax_id": [Command.clear()],
+                        "magento_item_id": item["item_id"],
+                    }
+                )
+            )
+        if order.get("shipping_amount"):
+            values["order_line"].append(
+                Command.create(
+                    {
+                        "product_id": self.env.ref("magento_invoice_export.product_magento_shipping").id,
+                        "product_uom_qty": 1,
+                        "price_unit": order["shipping_amount"],
+                        "tax_id": [Command.clear()],
+                    }
+                )
+            )
+        return values
+
+    def _partner(self, order):
+        email = (order.get("customer_email") or "").strip()
+        Partner = self.env["res.partner"].sudo()
+        partner = email and Partner.search([("email", "=ilike", email)], limit=1)
+        if partner:
+            return partner
+        address = order.get("billing_address") or {}
+        country = self.env["res.country"].search([("code", "=", address.get("country_id"))], limit=1)
+        name = " ".join(filter(None, [order.get("customer_firstname"), order.get("customer_lastname")]))
+        return Partner.create(
+            {
+                "name": name or email or order["increment_id"],
+                "email": email or False,
+                "street": ", ".join(address.get("street") or []) or False,
+                "city": address.get("city") or False,
+                "zip": address.get("postcode") or False,
+                "country_id": country.id or False,
+                "phone": address.get("telephone") or False,
+            }
+        )
+
+    def _payment_method(self, instance, order):
+        code = ((order.get("payment") or {}).get("method") or "").strip()
+        if not code:
+            return self.env["magento.payment.method"]
+        Method = self.env["magento.payment.method"].sudo().with_context(active_test=False)
+        method = Method.search([("instance_id", "=", instance.id), ("code", "=", code)], limit=1)
+        # Seen for the first time: never exported until someone chooses a trigger.
+        return method or Method.create({"instance_id": instance.id, "code": code, "name": code})

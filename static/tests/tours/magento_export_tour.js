@@ -1,0 +1,70 @@
+/** @odoo-module **/
+import { registry } from "@web/core/registry";
+
+// Started on a posted invoice of a Magento order (see tests/test_tour.py).
+registry.category("web_tour.tours").add("magento_invoice_export_tour", {
+    steps: () => [
+        {
+            content: "Export the invoice to Magento from its header",
+            trigger: ".o_form_view button[name='action_magento_export_invoice']",
+            run: "click",
+        },
+        {
+            content: "Magento answered with its invoice number",
+            trigger: ".o_notification:contains('Magento invoice')",
+        },
+        {
+            content: "Open the Magento Info tab",
+            trigger: ".o_notebook .nav-link:contains('Magento Info')",
+            run: "click",
+        },
+        {
+            content: "The Magento invoice id is shown",
+            trigger: ".o_field_widget[name='magento_invoice_id'] span:not(:empty)",
+        },
+        {
+            content: "The export status says Exported",
+            trigger: ".o_field_widget[name='magento_export_state']:contains('Exported')",
+        },
+        {
+            content: "The button is gone once exported",
+            trigger: ".o_form_view:not(:has(button[name='action_magento_export_invoice']))",
+        },
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Open the Magento app",
+            trigger: ".o_app[data-menu-xmlid='magento_invoice_export.menu_magento_root']",
+            run: "click",
+        },
+        {
+            content: "Magento > Operations",
+            trigger: ".o_menu_sections [data-menu-xmlid='magento_invoice_export.menu_magento_operations']",
+            run: "click",
+        },
+        {
+            content: "The operation is Export Invoice",
+            trigger: ".modal .o_field_widget[name='operation'] input[data-value='export_invoice']:checked",
+        },
+        {
+            content: "Execute",
+            trigger: ".modal button[name='action_execute']",
+            run: "click",
+        },
+        {
+            content: "The run's process log opens",
+            trigger: ".o_form_view .o_field_widget[name='operation']:contains('Export Invoice')",
+        },
+        {
+            content: "It exported the other invoice",
+            trigger: ".o_form_view .o_field_widget[name='exported_count']:contains('1')",
+        },
+        {
+            content: "And lists it",
+            trigger: ".o_form_view .o_field_widget[name='line_ids'] .o_data_row:contains('Exported to Magento')",
+        },
+    ],
+});
