@@ -64,8 +64,13 @@ class MagentoOrderImporter(models.AbstractModel):
             failed=counts["failed"],
             skipped=counts["skipped"],
         )
-        log._finish(counts["imported"], counts["failed"], counts["skipped"], summary=summary, stopped=bool(stop))
-        log.sudo().imported_count = counts["imported"]
+        log._finish(
+            imported=counts["imported"],
+            failed=counts["failed"],
+            skipped=counts["skipped"],
+            summary=summary,
+            stopped=bool(stop),
+        )
         exporter._commit()
         return log
 

@@ -62,7 +62,7 @@ class MagentoProcessLog(models.Model):
         """This log, carrying what each of its lines needs."""
         return self.with_context(magento_log_line_defaults=self._line_defaults())
 
-    def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False):
+    def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0):
         self.ensure_one()
         if stopped:
             state = "failed"
@@ -74,6 +74,7 @@ class MagentoProcessLog(models.Model):
             {
                 "end_date": fields.Datetime.now(),
                 "exported_count": exported,
+                "imported_count": imported,
                 "failed_count": failed,
                 "skipped_count": skipped,
                 "summary": summary,

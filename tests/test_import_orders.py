@@ -48,6 +48,7 @@ class TestImportOrders(MagentoTestCommon):
         order = self._magento_only_order(payment_method="purchaseorder", customer_email="new.buyer@example.com")
         log = self._import(order["increment_id"])
         self.assertEqual((log.operation, log.imported_count, log.state), ("import_orders", 1, "done"))
+        self.assertEqual(log.exported_count, 0, "an import exports nothing")
         sale_order = self._sale_order(order)
         self.assertEqual(sale_order.state, "sale")
         self.assertEqual(sale_order.magento_order_ref, order["increment_id"])

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import DoubleProcess, Odoo, ensure_role
+from harness import DoubleProcess, Odoo, ensure_role, offline_env
 
 
 def wait_for_http(url, process, timeout=180):
@@ -63,7 +63,8 @@ import json, scenario
 print("RESULT:" + json.dumps(scenario.demo(env, {double.url!r}, {double.credentials!r})))
 """)
     server = subprocess.Popen(
-        odoo.args() + [f"--http-port={args.port}", "--http-interface=127.0.0.1", "--log-level=warn"]
+        odoo.args() + [f"--http-port={args.port}", "--http-interface=127.0.0.1", "--log-level=warn"],
+        env=offline_env(),
     )
     url = f"http://localhost:{args.port}"
     wait_for_http(f"{url}/web/login", server)

@@ -43,6 +43,23 @@ def ensure_role():
     )
 
 
+# Odoo's own online services (partner autocomplete, IAP...) must not reach out
+# from here: their requests go to a dead local proxy and fail at once, without
+# even a DNS query. Loopback (the Magento double) is exempt.
+OFFLINE = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "no_proxy": "127.0.0.1,localhost",
+}
+
+
+def offline_env():
+    return {**os.environ, **OFFLINE}
+
+
 class Odoo:
     """One Odoo database, driven through odoo-bin."""
 
@@ -74,7 +91,7 @@ class Odoo:
         args = self.args() + ["-i", modules, "--stop-after-init", "--log-level=warn", "--no-http"]
         if not demo:
             args.append("--without-demo=all")
-        subprocess.run(args, check=True)
+        subprocess.run(args, check=True, env=offline_env())
 
     def _script(self, code):
         return f"import sys\nsys.path.insert(0, {str(TOOLS)!r})\n{code}\n"
@@ -86,6 +103,7 @@ class Odoo:
             input=self._script(code),
             capture_output=True,
             text=True,
+            env=offline_env(),
         )
         return _result(done.stdout, done.stderr, done.returncode)
 
@@ -99,6 +117,7 @@ class Odoo:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                env=offline_env(),
             )
 
 
@@ -117,14 +136,14 @@ def wait_result(process):
 class DoubleProcess:
     """The Magento double in its own process, so that it outlives a killed Odoo."""
 
-    def __init__(self, latency=0.0, seed=False):
+    def __init__(self, latency=0.0, seed=False, port=0):
         self.credentials_file = Path(tempfile.mkstemp(prefix="mie-double-", suffix=".json")[1])
         args = [
             sys.executable,
             "-m",
             "magento_double",
             "--port",
-            "0",
+            str(port),
             "--latency",
             str(latency),
             "--credentials-file",
