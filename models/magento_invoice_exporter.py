@@ -218,11 +218,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
             for row in linked:
                 claimed.setdefault(row["magento_sale_order_id"][0], set()).add(row["magento_invoice_id"])
-        grace = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("magento_invoice_export.lost_answer_grace_seconds", DEFAULT_LOST_ANSWER_GRACE)
-        )
+        grace = self._lost_answer_grace()
         now = fields.Datetime.now()
         jobs = []
         for move in moves:
@@ -310,20 +306,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
         attempts = move.magento_export_attempts + 1
         move._magento_write({"magento_export_attempts": attempts})
         move._message_log(body=Markup("%s") % message)
-        log._add_lines(
-            [
-                {
-                    "level": "error",
-                    "message": message,
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                    "record_name": move.name,
-                    "move_id": move.id,
-                    "retryable": False,
-                    "request": self._request_text(job),
-                }
-            ]
-        )
+        self._log_invoice(log, move, "error", message, retryable=False, request=self._request_text(job))
 
     def _record_success(self, move, job, result, log):
         ref = result.increment_id or str(result.invoice_id)
@@ -343,20 +326,14 @@ class MagentoInvoiceExporter(models.AbstractModel):
         else:
             message = self.env._("Exported to Magento as invoice %(ref)s", ref=ref)
         move._message_log(body=Markup("%s") % message)
-        log._add_lines(
-            [
-                {
-                    "level": "info",
-                    "message": message,
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                    "record_name": move.name,
-                    "move_id": move.id,
-                    "http_status": 200,
-                    "request": self._request_text(job),
-                    "response": json.dumps({"entity_id": result.invoice_id, "increment_id": result.increment_id}),
-                }
-            ]
+        self._log_invoice(
+            log,
+            move,
+            "info",
+            message,
+            http_status=200,
+            request=self._request_text(job),
+            response=json.dumps({"entity_id": result.invoice_id, "increment_id": result.increment_id}),
         )
 
     def _record_failure(self, move, job, error, log, instance):
@@ -400,30 +377,20 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "Magento may have created the invoice anyway: the next attempt looks for it before creating one."
             )
         move._message_log(body=Markup("%s") % note)
-        log._add_lines(
-            [
-                {
-                    "level": "error",
-                    "message": message,
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                    "record_name": move.name,
-                    "move_id": move.id,
-                    "http_status": status,
-                    "retryable": retryable,
-                    "request": self._request_text(job),
-                    "response": response,
-                }
-            ]
+        self._log_invoice(
+            log,
+            move,
+            "error",
+            message,
+            http_status=status,
+            retryable=retryable,
+            request=self._request_text(job),
+            response=response,
         )
         return outcome
 
     def _record_deferral(self, move, job, error, log):
-        grace = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("magento_invoice_export.lost_answer_grace_seconds", DEFAULT_LOST_ANSWER_GRACE)
-        )
+        grace = self._lost_answer_grace()
         after = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
         message = self.env._(
             "Magento does not show this invoice yet, but the request sent at %(sent)s may still be running "
@@ -431,21 +398,34 @@ class MagentoInvoiceExporter(models.AbstractModel):
             sent=fields.Datetime.to_string(move.magento_export_sent_at),
             after=fields.Datetime.to_string(after),
         )
+        self._log_invoice(
+            log, move, "warning", message, retryable=True, request=f"GET V1/invoices?order_id={job.magento_order_id}"
+        )
+        return failure_outcome(error)
+
+    def _lost_answer_grace(self):
+        """Seconds after a lost request during which Magento may still be running it."""
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("magento_invoice_export.lost_answer_grace_seconds", DEFAULT_LOST_ANSWER_GRACE)
+        )
+
+    def _log_invoice(self, log, move, level, message, **values):
+        """One log line about an invoice (shown in its Magento Info tab too)."""
         log._add_lines(
             [
                 {
-                    "level": "warning",
+                    "level": level,
                     "message": message,
                     "res_model": "account.move",
                     "res_id": move.id,
                     "record_name": move.name,
                     "move_id": move.id,
-                    "retryable": True,
-                    "request": f"GET V1/invoices?order_id={job.magento_order_id}",
+                    **values,
                 }
             ]
         )
-        return failure_outcome(error)
 
     @staticmethod
     def _request_text(job):
