@@ -85,6 +85,9 @@ class Odoo:
             f"--database={self.db}",
             f"--addons-path={self.odoo_path / 'addons'},{self.addons_dir}",
             f"--data-dir={self.data_dir}",
+            # Offline here: don't report Odoo's online services failing to reach out.
+            "--log-handler=odoo.addons.iap.tools.iap_tools:CRITICAL",
+            "--log-handler=odoo.addons.partner_autocomplete:CRITICAL",
         ]
 
     def install(self, modules=ADDON, demo=False):

@@ -16,22 +16,31 @@ if [ -f "$ODOO/odoo-bin" ] && grep -q "version_info = (18, 0" "$ODOO/odoo/releas
 fi
 
 # Create (or reuse) the venv: our requirements, plus Odoo's when Odoo is here.
+# Several commands may start at once (tests beside the soak run): the check and
+# the build happen under a lock, from a requirements file of this call's own.
 ensure_venv() {
     mkdir -p "$WORK"
-    local reqs=$WORK/requirements.txt stamp
+    local reqs stamp rc
+    reqs=$(mktemp "$WORK/requirements.XXXXXX")
     cp "$ROOT/tools/requirements-dev.txt" "$reqs"
     if [ "$HAVE_ODOO" = 1 ]; then
-        "$PYTHON" "$ROOT/tools/odoo_requirements.py" "$ODOO/requirements.txt" >> "$reqs" || return 1
+        "$PYTHON" "$ROOT/tools/odoo_requirements.py" "$ODOO/requirements.txt" >> "$reqs" || { rm -f "$reqs"; return 1; }
     fi
     stamp=$(sha256sum < "$reqs" | cut -c1-16)
-    if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
-        rm -rf "$VENV"
-        "$PYTHON" -m venv "$VENV" || return 1
-        "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$reqs" 2>&1 \
-            | grep -v "^WARNING: Location" || true
-        "$VENV/bin/python" -c "import requests_oauthlib, pytest" || { echo "pip install failed" >&2; return 1; }
-        echo "$stamp" > "$VENV/.stamp"
-    fi
+    (
+        flock 9
+        if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
+            rm -rf "$VENV"
+            "$PYTHON" -m venv "$VENV" || exit 1
+            "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$reqs" 2>&1 \
+                | grep -v "^WARNING: Location" || true
+            "$VENV/bin/python" -c "import requests_oauthlib, pytest" || { echo "pip install failed" >&2; exit 1; }
+            echo "$stamp" > "$VENV/.stamp"
+        fi
+    ) 9> "$WORK/venv.lock"
+    rc=$?
+    rm -f "$reqs"
+    [ $rc = 0 ] || return $rc
     echo "venv: $VENV ($("$VENV/bin/python" --version))"
 }
 
