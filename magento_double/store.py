@@ -367,7 +367,12 @@ class Store:
         for item in order["items"]:
             if self.is_dummy(order, item):
                 continue
-            if requested:
+            parent = self._item(order, item["parent_item_id"]) if item.get("parent_item_id") else None
+            if requested and item["item_id"] not in requested and parent and parent["item_id"] in requested:
+                # A dynamic bundle invoiced by its parent: each child gets its
+                # selection quantity times the bundles invoiced.
+                qty = requested[parent["item_id"]] * (item.get("bundle_selection_qty") or 1)
+            elif requested:
                 qty = requested.get(item["item_id"], 0)
             else:
                 qty = self.qty_to_invoice(order, item)
@@ -413,7 +418,9 @@ class Store:
                 qty = lines.get(order_item["item_id"], 0.0)
                 if qty <= 0:
                     continue  # PayOperation drops qty<=0 lines before save
-                row_total = order_item["price"] * qty
+                # Dummy lines (a dynamic bundle's parent, a configurable's child)
+                # carry no row total: their real lines do.
+                row_total = 0.0 if self.is_dummy(order, order_item) else order_item["price"] * qty
                 subtotal += row_total
                 items.append(
                     {

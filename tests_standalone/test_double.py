@@ -121,6 +121,27 @@ def test_dynamic_bundle_children_are_invoiced(client, magento):
     assert {(i["order_item_id"], i["qty"]) for i in invoice["items"]} == {(parent, 1), (ball, 1), (strap, 2)}
 
 
+def test_dynamic_bundle_invoiced_by_its_parent_fills_children(client, magento):
+    order = magento.store.add_order(
+        [
+            {
+                "type": "bundle",
+                "sku": "24-WG080",
+                "name": "Sprite Yoga Companion Kit",
+                "qty": 2,
+                "children": [
+                    {"sku": "24-WG084", "name": "Ball", "qty": 1, "price": 23},
+                    {"sku": "24-WG088", "name": "Strap", "qty": 2, "price": 14},
+                ],
+            }
+        ]
+    )
+    parent, ball, strap = (i["item_id"] for i in order["items"])
+    invoice = client.get_invoice(client.create_invoice(order["entity_id"], [(parent, 1)]))
+    assert {(i["order_item_id"], i["qty"]) for i in invoice["items"]} == {(parent, 1), (ball, 1), (strap, 2)}
+    assert invoice["grand_total"] == 23 + 2 * 14
+
+
 @pytest.mark.parametrize(
     ("state", "status"), [("holded", "holded"), ("canceled", "canceled"), ("payment_review", "fraud")]
 )
