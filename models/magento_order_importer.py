@@ -89,6 +89,19 @@ class MagentoOrderImporter(models.AbstractModel):
             product.default_code: product
             for product in self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
         }
+        # One search per page for customers and payment methods, not one per order.
+        emails = {(o.get("customer_email") or "").strip().lower() for o in orders} - {""}
+        partners = {}
+        found = self.env["res.partner"].sudo().search([("email_normalized", "in", list(emails))]) if emails else []
+        for partner in found:
+            partners.setdefault(partner.email_normalized, partner)
+        methods = {
+            method.code: method
+            for method in self.env["magento.payment.method"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("instance_id", "=", instance.id)])
+        }
         new_orders = self.env["sale.order"]
         for order in orders:
             if order["entity_id"] in existing:
@@ -115,7 +128,7 @@ class MagentoOrderImporter(models.AbstractModel):
                 continue
             try:
                 with self.env.cr.savepoint():
-                    sale_order = SaleOrder.create(self._sale_order_values(instance, order, products))
+                    sale_order = SaleOrder.create(self._sale_order_values(instance, order, products, partners, methods))
             except UserError as error:
                 log._add_lines(
                     [
@@ -148,16 +161,16 @@ class MagentoOrderImporter(models.AbstractModel):
                 ]
             )
 
-    def _sale_order_values(self, instance, order, products):
+    def _sale_order_values(self, instance, order, products, partners, methods):
         currency = self.env["res.currency"].search([("name", "=", order.get("order_currency_code"))], limit=1)
         values = {
-            "partner_id": self._partner(order).id,
+            "partner_id": self._partner(order, partners).id,
             "company_id": instance.company_id.id,
             "client_order_ref": order["increment_id"],
             "magento_instance_id": instance.id,
             "magento_order_id": order["entity_id"],
             "magento_order_ref": order["increment_id"],
-            "magento_payment_method_id": self._payment_method(instance, order).id,
+            "magento_payment_method_id": self._payment_method(instance, order, methods).id,
             "order_line": [],
         }
         if currency and currency != instance.company_id.currency_id:
@@ -197,16 +210,16 @@ class MagentoOrderImporter(models.AbstractModel):
             )
         return values
 
-    def _partner(self, order):
+    def _partner(self, order, partners):
+        """The customer by email (``partners``: found so far, by lower-cased email)."""
         email = (order.get("customer_email") or "").strip()
+        if email.lower() in partners:
+            return partners[email.lower()]
         Partner = self.env["res.partner"].sudo()
-        partner = email and Partner.search([("email", "=ilike", email)], limit=1)
-        if partner:
-            return partner
         address = order.get("billing_address") or {}
         country = self.env["res.country"].search([("code", "=", address.get("country_id"))], limit=1)
         name = " ".join(filter(None, [order.get("customer_firstname"), order.get("customer_lastname")]))
-        return Partner.create(
+        partner = Partner.create(
             {
                 "name": name or email or order["increment_id"],
                 "email": email or False,
@@ -217,12 +230,20 @@ class MagentoOrderImporter(models.AbstractModel):
                 "phone": address.get("telephone") or False,
             }
         )
+        if email:
+            partners[email.lower()] = partner
+        return partner
 
-    def _payment_method(self, instance, order):
+    def _payment_method(self, instance, order, methods):
+        """The order's payment method (``methods``: the instance's, by code)."""
         code = ((order.get("payment") or {}).get("method") or "").strip()
         if not code:
             return self.env["magento.payment.method"]
-        Method = self.env["magento.payment.method"].sudo().with_context(active_test=False)
-        method = Method.search([("instance_id", "=", instance.id), ("code", "=", code)], limit=1)
-        # Seen for the first time: never exported until someone chooses a trigger.
-        return method or Method.create({"instance_id": instance.id, "code": code, "name": code})
+        if code not in methods:
+            # Seen for the first time: never exported until someone chooses a trigger.
+            methods[code] = (
+                self.env["magento.payment.method"]
+                .sudo()
+                .create({"instance_id": instance.id, "code": code, "name": code})
+            )
+        return methods[code]

@@ -71,6 +71,7 @@ class TestImportOrders(MagentoTestCommon):
         log = self._import(order["increment_id"])
         self.assertEqual((log.imported_count, log.skipped_count), (0, 1))
         self.assertEqual(len(self._sale_order(order)), 1)
+        self._sale_order(order).partner_id.email = "Roni_Cost@Example.com"
         other = self._magento_only_order(customer_email="RONI_COST@example.com")
         self._import(other["increment_id"])
         self.assertEqual(self._sale_order(other).partner_id, self._sale_order(order).partner_id)
