@@ -54,16 +54,21 @@ class TestExportInvoice(MagentoTestCommon):
         self.assertTrue(move.magento_invoice_id)
 
     def test_blank_trigger_never_exports(self):
-        sale_order, order = self._magento_order(payment_method=self.pm_cashondelivery)
-        move = self._invoice(sale_order)
-        self._register_payment(move)
-        self.assertEqual(move.payment_state, "paid")
-        self.assertEqual(move.magento_export_state, "not_exportable")
-        self.assertEqual(move.magento_export_reason, "payment_method_never")
-        self._bulk_export()
-        self.assertFalse(self._invoice_posts(order))
-        with self.assertRaisesRegex(UserError, "never exports invoices"):
-            move.action_magento_export_invoice()
+        for payment in ("not_paid", "in_payment", "paid"):
+            with self.subTest(payment=payment):
+                sale_order, order = self._magento_order(payment_method=self.pm_cashondelivery)
+                move = self._invoice(sale_order)
+                if payment == "paid":
+                    self._register_payment(move)
+                    self.assertEqual(move.payment_state, "paid")
+                elif payment == "in_payment":
+                    move.payment_state = "in_payment"
+                self.assertEqual(move.magento_export_state, "not_exportable")
+                self.assertEqual(move.magento_export_reason, "payment_method_never")
+                self._bulk_export()
+                self.assertFalse(self._invoice_posts(order))
+                with self.assertRaisesRegex(UserError, "never exports invoices"):
+                    move.action_magento_export_invoice()
 
     def test_draft_invoice_waits(self):
         sale_order, order = self._magento_order()
