@@ -38,6 +38,7 @@ from ..magento_export.policy import (
     DEFAULT_LOST_ANSWER_GRACE,
     EXPORTABLE,
     MAX_ATTEMPTS,
+    FailureOutcome,
     failure_outcome,
     may_post_again,
 )
@@ -135,8 +136,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
         try:
             moves = moves.browse(locked)
             # Another run may have exported them between our search and the lock.
-            moves.invalidate_recordset(FIELDS_READ_AFTER_LOCK)
-            moves.invalidate_recordset(["magento_export_state"])
+            moves.invalidate_recordset([*FIELDS_READ_AFTER_LOCK, "magento_export_state"])
             moves = moves.filtered(lambda m: m.magento_export_state in EXPORTABLE)
             if not moves:
                 return None
@@ -169,8 +169,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 # Mark this invoice and the next few to be sent in one write:
                 # durable before any of their requests leaves, so that if Odoo
                 # dies, the next run looks them up instead of posting blindly.
-                window = [j.move_id for j in jobs if j.may_post and j.move_id not in marked][:ahead]
-                window = [job.move_id] + [move_id for move_id in window if move_id != job.move_id][: ahead - 1]
+                window = [job.move_id] + [
+                    j.move_id for j in jobs if j.may_post and j.move_id not in marked and j is not job
+                ][: ahead - 1]
                 moves.browse(window)._magento_write({"magento_export_sent_at": fields.Datetime.now()})
                 marked.update(window)
                 self._commit()
@@ -349,9 +350,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
             # A bug of ours, not Magento's answer: whether the request left is
             # unknown, so the next attempt looks first.
             _logger.exception("Unexpected error exporting %s to Magento", move.name, exc_info=error)
-            outcome = failure_outcome(error)
-            outcome = type(outcome)(counts_attempt=True, uncertain=True, stops_run=False)
-            message = self.env._("Unexpected error: %(error)s", error=error)
+            outcome = FailureOutcome(counts_attempt=True, uncertain=True, stops_run=False)
+            message = self.env._(
+                "Unexpected error in Odoo: %(error)s. Export again; if it persists, report it with the server log.",
+                error=error,
+            )
             status, response, retryable = None, None, True
         attempts = move.magento_export_attempts + (1 if outcome.counts_attempt else 0)
         move._magento_write(
@@ -371,7 +374,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 message=explained,
             )
         else:
-            note = self.env._("Export to Magento not attempted: %(message)s", message=explained)
+            note = self.env._("Export to Magento stopped, no attempt counted: %(message)s", message=explained)
         if outcome.uncertain:
             note += " " + self.env._(
                 "Magento may have created the invoice anyway: the next attempt looks for it before creating one."
