@@ -199,8 +199,11 @@ class AccountMove(models.Model):
                 "sticky": False,
             }
         elif failed:
-            lines = logs.line_ids.filtered(lambda line: line.level == "error")
-            message = "\n".join(lines.mapped("message")) or "\n".join(logs.filtered("summary").mapped("summary"))
+            # A stopped run's summary carries what to do (e.g. check the keys);
+            # otherwise Magento's own words, or why the export waits.
+            stopped = logs.filtered(lambda log: log.state == "failed")
+            lines = logs.line_ids.filtered(lambda line: line.level in ("error", "warning"))
+            message = "\n".join(stopped.mapped("summary")) or "\n".join(lines.mapped("message"))
             params = {
                 "type": "danger",
                 "title": self.env._("Export to Magento failed"),

@@ -211,6 +211,8 @@ class TestLostResponses(ReliabilityCommon):
         line = log.line_ids
         self.assertEqual(line.level, "warning")
         self.assertIn("may still be running there. Not sent again", line.message)
+        result = move.action_magento_export_invoice()
+        self.assertIn("may still be running there", result["params"]["message"], "the button says why it waits")
         move.magento_export_sent_at = "2000-01-01 00:00:00"
         self._bulk_export()
         self._assert_exactly_one(move, order)
@@ -308,6 +310,9 @@ class TestFaults(ReliabilityCommon):
         self.assertIn("System > Extensions > Integrations", log.summary)
         self.assertEqual(len(log.line_ids), 1, "one clear message, not one per invoice")
         self.assertEqual(moves.mapped("magento_export_attempts"), [0, 0, 0])
+        result = moves[0].action_magento_export_invoice()
+        self.assertEqual(result["params"]["type"], "danger")
+        self.assertIn("System > Extensions > Integrations", result["params"]["message"], "the button says what to do")
         self.assertFalse(any(moves.mapped("magento_export_sent_at")))
 
     def test_404_order(self):
