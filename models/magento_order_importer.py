@@ -102,6 +102,7 @@ class MagentoOrderImporter(models.AbstractModel):
             .with_context(active_test=False)
             .search([("instance_id", "=", instance.id)])
         }
+        pricelists = {}  # currency code -> pricelist (None for the company currency)
         new_orders = self.env["sale.order"]
         for order in orders:
             if order["entity_id"] in existing:
@@ -128,7 +129,9 @@ class MagentoOrderImporter(models.AbstractModel):
                 continue
             try:
                 with self.env.cr.savepoint():
-                    sale_order = SaleOrder.create(self._sale_order_values(instance, order, products, partners, methods))
+                    sale_order = SaleOrder.create(
+                        self._sale_order_values(instance, order, products, partners, methods, pricelists)
+                    )
             except UserError as error:
                 log._add_lines(
                     [
@@ -161,8 +164,7 @@ class MagentoOrderImporter(models.AbstractModel):
                 ]
             )
 
-    def _sale_order_values(self, instance, order, products, partners, methods):
-        currency = self.env["res.currency"].search([("name", "=", order.get("order_currency_code"))], limit=1)
+    def _sale_order_values(self, instance, order, products, partners, methods, pricelists):
         values = {
             "partner_id": self._partner(order, partners).id,
             "company_id": instance.company_id.id,
@@ -173,14 +175,8 @@ class MagentoOrderImporter(models.AbstractModel):
             "magento_payment_method_id": self._payment_method(instance, order, methods).id,
             "order_line": [],
         }
-        if currency and currency != instance.company_id.currency_id:
-            pricelist = self.env["product.pricelist"].search(
-                [("currency_id", "=", currency.id), ("company_id", "in", (False, instance.company_id.id))], limit=1
-            )
-            if not pricelist:
-                raise UserError(
-                    self.env._("it is in %(currency)s and no pricelist uses that currency.", currency=currency.name)
-                )
+        pricelist = self._pricelist(instance, order.get("order_currency_code"), pricelists)
+        if pricelist:
             values["pricelist_id"] = pricelist.id
         for item in order.get("items") or []:
             if item.get("parent_item_id"):
@@ -209,6 +205,22 @@ class MagentoOrderImporter(models.AbstractModel):
                 )
             )
         return values
+
+    def _pricelist(self, instance, code, pricelists):
+        """A pricelist in the order's currency when it is not the company's
+        (``pricelists``: found so far, by currency code)."""
+        if code not in pricelists:
+            pricelist = None
+            if code and code != instance.company_id.currency_id.name:
+                pricelist = self.env["product.pricelist"].search(
+                    [("currency_id.name", "=", code), ("company_id", "in", (False, instance.company_id.id))], limit=1
+                )
+                if not pricelist:
+                    raise UserError(
+                        self.env._("it is in %(currency)s and no pricelist uses that currency.", currency=code)
+                    )
+            pricelists[code] = pricelist
+        return pricelists[code]
 
     def _partner(self, order, partners):
         """The customer by email (``partners``: found so far, by lower-cased email)."""

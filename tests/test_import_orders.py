@@ -110,6 +110,16 @@ class TestImportOrders(MagentoTestCommon):
         self.assertFalse(self._sale_order(unknown))
         self.assertTrue(self._sale_order(good))
 
+    def test_order_in_a_currency_without_pricelist_is_refused(self):
+        order = self._magento_only_order(currency="EUR")
+        log = self._import(order["increment_id"])
+        self.assertEqual((log.imported_count, log.failed_count), (0, 1))
+        self.assertEqual(
+            log.line_ids.message,
+            f"Order {order['increment_id']} not imported: it is in EUR and no pricelist uses that currency.",
+        )
+        self.assertFalse(self._sale_order(order))
+
     def test_imported_order_exports_its_invoice(self):
         order = self._magento_only_order(payment_method="checkmo")
         self._import(order["increment_id"])
