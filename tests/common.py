@@ -132,6 +132,15 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
         )._create_payments()
         return move
 
+    def _set_payment(self, move, payment):
+        """Put a posted invoice in ``not_paid``, ``in_payment`` or ``paid``."""
+        if payment == "paid":
+            self._register_payment(move)
+            self.assertEqual(move.payment_state, "paid")
+        elif payment == "in_payment":
+            move.payment_state = "in_payment"  # a payment not yet matched with the bank
+        return move
+
     def _invoice_posts(self, magento_order):
         return self.magento.requests("POST", rf"/V1/order/{magento_order['entity_id']}/invoice$")
 

@@ -18,11 +18,7 @@ class TestExportInvoice(MagentoTestCommon):
             with self.subTest(payment=payment):
                 sale_order, order = self._magento_order(payment_method=self.pm_checkmo)
                 move = self._invoice(sale_order)
-                if payment == "paid":
-                    self._register_payment(move)
-                    self.assertEqual(move.payment_state, "paid")
-                elif payment == "in_payment":
-                    move.payment_state = "in_payment"  # a payment not yet matched with the bank
+                self._set_payment(move, payment)
                 self.assertEqual(move.magento_export_state, "to_export")
                 move.action_magento_export_invoice()
                 self.assertEqual(len(self._invoice_posts(order)), 1)
@@ -58,11 +54,7 @@ class TestExportInvoice(MagentoTestCommon):
             with self.subTest(payment=payment):
                 sale_order, order = self._magento_order(payment_method=self.pm_cashondelivery)
                 move = self._invoice(sale_order)
-                if payment == "paid":
-                    self._register_payment(move)
-                    self.assertEqual(move.payment_state, "paid")
-                elif payment == "in_payment":
-                    move.payment_state = "in_payment"
+                self._set_payment(move, payment)
                 self.assertEqual(move.magento_export_state, "not_exportable")
                 self.assertEqual(move.magento_export_reason, "payment_method_never")
                 self._bulk_export()

@@ -100,21 +100,23 @@ def test_quantity_truncated_to_int_unless_decimal(client, magento):
     assert {(i["order_item_id"], i["qty"]) for i in invoice["items"]} == {(a, 1), (w, 1.5)}
 
 
+def _bundle_order(magento):
+    """Two dynamic-price kits: a ball and two straps each."""
+    kit = {
+        "type": "bundle",
+        "sku": "24-WG080",
+        "name": "Sprite Yoga Companion Kit",
+        "qty": 2,
+        "children": [
+            {"sku": "24-WG084", "name": "Ball", "qty": 1, "price": 23},
+            {"sku": "24-WG088", "name": "Strap", "qty": 2, "price": 14},
+        ],
+    }
+    return magento.store.add_order([kit])
+
+
 def test_dynamic_bundle_children_are_invoiced(client, magento):
-    order = magento.store.add_order(
-        [
-            {
-                "type": "bundle",
-                "sku": "24-WG080",
-                "name": "Sprite Yoga Companion Kit",
-                "qty": 2,
-                "children": [
-                    {"sku": "24-WG084", "name": "Ball", "qty": 1, "price": 23},
-                    {"sku": "24-WG088", "name": "Strap", "qty": 2, "price": 14},
-                ],
-            }
-        ]
-    )
+    order = _bundle_order(magento)
     parent, ball, strap = (i["item_id"] for i in order["items"])
     assert client.get_order(order["entity_id"])["items"][2]["qty_ordered"] == 4
     invoice = client.get_invoice(client.create_invoice(order["entity_id"], [(ball, 1), (strap, 2)]))
@@ -122,20 +124,7 @@ def test_dynamic_bundle_children_are_invoiced(client, magento):
 
 
 def test_dynamic_bundle_invoiced_by_its_parent_fills_children(client, magento):
-    order = magento.store.add_order(
-        [
-            {
-                "type": "bundle",
-                "sku": "24-WG080",
-                "name": "Sprite Yoga Companion Kit",
-                "qty": 2,
-                "children": [
-                    {"sku": "24-WG084", "name": "Ball", "qty": 1, "price": 23},
-                    {"sku": "24-WG088", "name": "Strap", "qty": 2, "price": 14},
-                ],
-            }
-        ]
-    )
+    order = _bundle_order(magento)
     parent, ball, strap = (i["item_id"] for i in order["items"])
     invoice = client.get_invoice(client.create_invoice(order["entity_id"], [(parent, 1)]))
     assert {(i["order_item_id"], i["qty"]) for i in invoice["items"]} == {(parent, 1), (ball, 1), (strap, 2)}
