@@ -1,6 +1,7 @@
 """The Magento 2 REST client: sessions, authentication, requests, errors."""
 
 import json
+import re
 import ssl
 from urllib.parse import quote, urlsplit
 
@@ -27,19 +28,37 @@ MAX_CONNECT_TIMEOUT = 10.0
 BODY_EXCERPT = 2000
 
 
-def search_criteria(filters=(), page_size=None, current_page=None):
+# What a signed query may hold so that every Magento 2.4.4+ verifies it
+# (docs/magento-behaviour.md §2): 2.4.4-2.4.6 read a "+" literally and 2.4.7+
+# encode each value once more, so values keep to RFC 3986's unreserved set;
+# Magento sorts the signed keys in natural order where RFC 5849 clients sort
+# bytes, which agree while every index is a single digit.
+UNRESERVED = re.compile(r"^[A-Za-z0-9._~-]*$")
+MAX_FILTERS = 10
+# Orders asked for by number in one request (one filter each, OR-ed).
+NUMBERS_PER_REQUEST = MAX_FILTERS
+
+
+def search_criteria(filters=(), page_size=None, current_page=None, sort_orders=()):
     """Build Magento ``searchCriteria`` query parameters.
 
     ``filters`` is a list of filter groups (AND-ed); each group is a list of
-    ``(field, value, condition_type)`` tuples (OR-ed).
+    ``(field, value, condition_type)`` tuples (OR-ed). ``sort_orders`` is a
+    list of ``(field, "ASC"|"DESC")``. Raises ValueError for what a Magento
+    shop could not verify once signed (see :data:`UNRESERVED`).
     """
     params = {}
+    if len(filters) > MAX_FILTERS or any(len(group) > MAX_FILTERS for group in filters):
+        raise ValueError(f"At most {MAX_FILTERS} filter groups of {MAX_FILTERS} filters each can be signed.")
     for group_index, group in enumerate(filters):
         for filter_index, (field, value, condition) in enumerate(group):
             prefix = f"searchCriteria[filterGroups][{group_index}][filters][{filter_index}]"
             params[f"{prefix}[field]"] = field
             params[f"{prefix}[value]"] = value
             params[f"{prefix}[conditionType]"] = condition or "eq"
+    for index, (field, direction) in enumerate(sort_orders):
+        params[f"searchCriteria[sortOrders][{index}][field]"] = field
+        params[f"searchCriteria[sortOrders][{index}][direction]"] = direction
     if page_size is not None:
         params["searchCriteria[pageSize]"] = page_size
     if current_page is not None:
@@ -47,7 +66,18 @@ def search_criteria(filters=(), page_size=None, current_page=None):
     if not params:
         # Magento refuses a list call without any searchCriteria at all.
         params["searchCriteria"] = ""
+    for key, value in params.items():
+        if not UNRESERVED.match(str(value)):
+            raise ValueError(
+                f"{value!r} cannot be sent to Magento in a search: only letters, digits and - . _ ~ "
+                f"are accepted by every Magento version ({key})."
+            )
     return params
+
+
+def query_string(params):
+    """Encode query parameters the way Magento decodes them (``%20``, never ``+``)."""
+    return "&".join(f"{quote(str(k), safe='-._~')}={quote(str(v), safe='-._~')}" for k, v in params.items())
 
 
 class MagentoClient:
@@ -124,13 +154,15 @@ class MagentoClient:
         Every failure is raised as a :class:`MagentoError` subclass.
         """
         url = self.url(path)
+        if params:
+            # Built here, not by requests (which writes a space as "+").
+            url = f"{url}?{query_string(params)}"
         connect_timeout = min(self.timeout, MAX_CONNECT_TIMEOUT)
         headers = {"Accept": "application/json", **self._headers}
         try:
             response = self.session.request(
                 method,
                 url,
-                params=params,
                 json=json_body,
                 headers=headers,
                 auth=self._auth,
@@ -295,8 +327,45 @@ class MagentoClient:
     def get_order(self, order_id):
         return self.request("GET", f"V1/orders/{int(order_id)}")
 
-    def search_orders(self, filters=(), page_size=None, current_page=None):
-        return self.request("GET", "V1/orders", params=search_criteria(filters, page_size, current_page))
+    def search_orders(self, filters=(), page_size=None, current_page=None, sort_orders=()):
+        return self.request("GET", "V1/orders", params=search_criteria(filters, page_size, current_page, sort_orders))
+
+    def iter_orders(self, numbers=None, created_since=None, store_id=None, page_size=100):
+        """Yield pages (lists) of orders by number, or created at or after ``created_since``.
+
+        ``created_since`` is a ``"YYYY-MM-DD HH:MM:SS"`` UTC string: Magento is
+        asked from that day on (a time would not survive signing on every
+        version) and the earlier orders of that day are dropped here. Numbers
+        go :data:`NUMBERS_PER_REQUEST` at a time. ``store_id`` keeps one store
+        view's orders (Magento ignores the store code for this). Pages follow
+        ``entity_id`` so that none is skipped or seen twice.
+        """
+        scope = [[("store_id", int(store_id), "eq")]] if store_id is not None else []
+        if numbers is not None:
+            numbers = list(numbers)
+            searches = [
+                [[("increment_id", number, "eq") for number in numbers[i : i + NUMBERS_PER_REQUEST]]] + scope
+                for i in range(0, len(numbers), NUMBERS_PER_REQUEST)
+            ]
+        elif created_since:
+            searches = [[[("created_at", str(created_since)[:10], "gteq")]] + scope]
+        else:
+            raise ValueError("Give order numbers or a date.")
+        for filters in searches:
+            page = 1
+            while True:
+                result = self.search_orders(filters, page_size, page, sort_orders=[("entity_id", "ASC")])
+                orders = result.get("items") or []
+                if created_since:
+                    orders = [o for o in orders if str(o.get("created_at") or "") >= str(created_since)]
+                yield orders
+                if len(result.get("items") or []) < page_size or page * page_size >= result.get("total_count", 0):
+                    break
+                page += 1
+
+    def get_store_views(self):
+        """``GET /V1/store/storeViews``: every store view with its id and code."""
+        return self.request("GET", "V1/store/storeViews")
 
     def search_invoices(self, filters=(), page_size=None, current_page=None):
         return self.request("GET", "V1/invoices", params=search_criteria(filters, page_size, current_page))

@@ -1,6 +1,7 @@
 """A faithful, stateful Magento 2 REST double for tests and the demo.
 
-It follows ``shared/reference/magento-rest-invoicing.md``: the invoice
+It follows Magento's own code as ``docs/magento-behaviour.md`` records it
+(each behaviour cites the Magento file and its section there): the invoice
 pipeline and its error bodies live in :mod:`.store`, HTTP, authentication and
 fault injection in :mod:`.server`, OAuth verification in :mod:`.oauth`.
 """

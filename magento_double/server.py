@@ -31,7 +31,10 @@ from .store import Store, UnknownProperty, WebapiError
 ACL_INVOICE = "Magento_Sales::invoice"
 ACL_SALES_INVOICE = "Magento_Sales::sales_invoice"
 ACL_ORDERS = "Magento_Sales::actions_view"
-ALL_RESOURCES = frozenset({ACL_INVOICE, ACL_SALES_INVOICE, ACL_ORDERS})
+ACL_STORES = "Magento_Backend::store"
+ALL_RESOURCES = frozenset({ACL_INVOICE, ACL_SALES_INVOICE, ACL_ORDERS, ACL_STORES})
+# A fresh Magento's one store view; more can be given to MagentoDouble.
+DEFAULT_STORE_VIEWS = ({"id": 1, "code": "default", "name": "Default Store View"},)
 
 MSG_NO_ROUTE = "Request does not match any route."
 MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."
@@ -53,6 +56,7 @@ ROUTES = [
     ("GET", re.compile(r"^/V1/invoices/([^/]+)$"), "get_invoice", ACL_SALES_INVOICE),
     ("GET", re.compile(r"^/V1/orders/?$"), "list_orders", ACL_ORDERS),
     ("GET", re.compile(r"^/V1/orders/([^/]+)$"), "get_order", ACL_ORDERS),
+    ("GET", re.compile(r"^/V1/store/storeViews$"), "store_views", ACL_STORES),
     ("POST", re.compile(r"^/V1/integration/admin/token$"), "admin_token", None),
 ]
 
@@ -104,18 +108,23 @@ class MagentoDouble:
         host="127.0.0.1",
         port=0,
         *,
-        store_codes=("default",),
+        store_views=DEFAULT_STORE_VIEWS,
         integration_as_bearer=False,
         invoice_id_as="string",
         input_limits=False,
         developer_mode=False,
         latency=0.0,
         resources=ALL_RESOURCES,
+        magento_version="2.4.6",
     ):
         self.host = host
+        # 2.4.7+ encodes signed query values once more (docs/magento-behaviour.md §2).
+        self.magento_version = magento_version
         self.port = port
         self.store = Store()
-        self.store_codes = set(store_codes)
+        # Store views by code. The code in a URL only sets locale and scope:
+        # no list call filters on it (docs/magento-behaviour.md §1, §7).
+        self.store_views = {view["code"]: dict(view) for view in store_views}
         self.integration_as_bearer = integration_as_bearer
         self.invoice_id_as = invoice_id_as
         self.input_limits = input_limits
@@ -436,7 +445,7 @@ class _Handler(BaseHTTPRequestHandler):
         # PathProcessor: a known store code (or "all") is stripped; anything
         # else stays in the path, which then matches no route.
         first = rest_path.split("/")[1] if rest_path.count("/") >= 1 else ""
-        if first in magento.store_codes or first == "all":
+        if first in magento.store_views or first == "all":
             store_code = first
             rest_path = rest_path[len(first) + 1 :]
         entry["store_code"] = store_code
@@ -470,13 +479,21 @@ class _Handler(BaseHTTPRequestHandler):
         header = self.headers.get("Authorization") or ""
         granted = frozenset()
         if header[:6].lower() == "oauth ":
+            # Helper\Request::getRequestUrl: scheme, the Host header as sent, the path.
             url = f"http://{self.headers.get('Host')}{path}"
             try:
                 integration = oauth.verify(
-                    method, url, query, header, magento.integrations, magento.seen_nonces, int(time.time())
+                    method,
+                    url,
+                    query,
+                    header,
+                    magento.integrations,
+                    magento.seen_nonces,
+                    int(time.time()),
+                    magento.magento_version,
                 )
             except oauth.OAuthError as err:
-                raise WebapiError(401, err.message, err.parameters) from None
+                raise WebapiError(err.status, err.message, err.parameters, err.errors) from None
             granted = integration["resources"]
         elif header[:7].lower() == "bearer ":
             token = header[7:].strip()
@@ -492,7 +509,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -------------------------------------------------------- API calls
     def _api_invoice_order(self, order_id, query, body):
-        invoice_id = self.magento.store.invoice_order(order_id, body or {})
+        invoice_id = self.magento.store.invoice_order(order_id, body or {}, self.magento.input_limits)
         # Magento returns lastInsertId() uncast: a JSON string in practice.
         return str(invoice_id) if self.magento.invoice_id_as == "string" else invoice_id
 
@@ -507,6 +524,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _api_get_order(self, order_id, query, body):
         return _public(self.magento.store.get_order(order_id))
+
+    def _api_store_views(self, query, body):
+        # module-store StoreRepository::getList, the admin store (id 0) included.
+        views = [{"id": 0, "code": "admin", "name": "Admin"}, *self.magento.store_views.values()]
+        return [
+            {
+                "id": view["id"],
+                "code": view["code"],
+                "name": view["name"],
+                "website_id": 0 if view["id"] == 0 else view.get("website_id", 1),
+                "store_group_id": 0 if view["id"] == 0 else view.get("store_group_id", 1),
+                "is_active": 1,
+            }
+            for view in views
+        ]
 
     def _api_admin_token(self, query, body):
         body = body or {}

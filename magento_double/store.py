@@ -1,8 +1,8 @@
 """The state of a simulated Magento 2 store and its sales rules.
 
 This module is the double's "business logic": orders, their items and the
-invoice pipeline of ``Magento\\Sales\\Model\\InvoiceOrder``, written after
-``shared/reference/magento-rest-invoicing.md`` (section 1). Every refusal is a
+invoice pipeline of ``Magento\\Sales\\Model\\InvoiceOrder`` and
+``Service\\InvoiceService``, after ``docs/magento-behaviour.md`` (§5-§7). Every refusal is a
 :class:`WebapiError` carrying Magento's raw message, its ``parameters`` and the
 HTTP status Magento's ``ErrorProcessor`` would use.
 """
@@ -14,6 +14,8 @@ import threading
 MSG_NOT_FOUND = "The entity that was requested doesn't exist. Verify the entity and try again."
 MSG_ID_NEEDED = "An ID is needed. Set the ID and try again."
 MSG_TYPE_INVALID = 'The "%value" value\'s type is invalid. The "%type" type was expected. Verify and try again.'
+MSG_ARRAY_LIMIT = 'Maximum items of type "%type" is %max'
+INVOICE_ITEM_TYPE = "\\Magento\\Sales\\Api\\Data\\InvoiceItemCreationInterface"
 MSG_REQUIRED = '"%fieldName" is required. Enter and try again.'
 MSG_INVALID_QTY = 'We found an invalid quantity to invoice item "%1".'
 MSG_VALIDATION = "Invoice Document Validation Error(s):\n"
@@ -25,23 +27,44 @@ MSG_PAGE_SIZE = "Maximum SearchCriteria pageSize is %max"
 # Order states in which CanInvoice refuses outright.
 BLOCKING_STATES = {"payment_review", "holded", "canceled", "complete", "closed"}
 VIRTUAL_TYPES = {"virtual", "downloadable"}
-MAX_PAGE_SIZE = 300
-DEFAULT_PAGE_SIZE = 20
+# Input limits, when a merchant turns them on (off by default): the
+# configured values, else these (module-webapi, docs/magento-behaviour.md §4).
+INPUT_LIMITS = {"array": 999999, "default_page_size": 999999, "max_page_size": 300}
+
+
+def type_error(value, type_name, field=None):
+    """ServiceInputProcessor's type error: filled in, no parameters (§4)."""
+    message = MSG_TYPE_INVALID.replace("%value", str(value)).replace("%type", type_name)
+    if field:
+        message = f'Error occurred during "{field}" processing. {message}'
+    return WebapiError(400, message)
+
+
+def limits(input_limits):
+    """The input limits in force, or None when they are off."""
+    if not input_limits:
+        return None
+    return {**INPUT_LIMITS, **(input_limits if isinstance(input_limits, dict) else {})}
 
 
 class WebapiError(Exception):
     """A Magento REST error: status plus the JSON body Magento would send."""
 
-    def __init__(self, status, message, parameters=None):
+    def __init__(self, status, message, parameters=None, errors=None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.parameters = parameters
+        self.errors = errors
 
     def body(self):
+        # framework/Webapi/Rest/Response.php: message, parameters, then the
+        # aggregate's errors (docs/magento-behaviour.md §3).
         body = {"message": self.message}
         if self.parameters is not None:
             body["parameters"] = self.parameters
+        if self.errors:
+            body["errors"] = self.errors
         return body
 
 
@@ -121,6 +144,7 @@ class Store:
         customer_lastname="Costello",
         shipping_amount=0.0,
         created_at=None,
+        invoiced=False,
     ):
         """Create an order; return it (a dict shaped like ``GET /V1/orders/{id}``).
 
@@ -128,7 +152,10 @@ class Store:
         optionally ``type`` (``simple`` by default, ``virtual``,
         ``configurable`` with ``child_sku``, or ``bundle`` with ``children``: a
         list of ``{sku, name, qty, price}`` for a dynamic-price bundle whose
-        ``qty`` is the quantity per bundle) and ``is_qty_decimal``.
+        ``qty`` is the quantity per bundle, and ``sku_type`` ``dynamic`` (the
+        default) or ``fixed``) and ``is_qty_decimal``. ``invoiced=True``
+        invoices the whole order in Magento at once, with no comment, as a
+        payment gateway in Authorize and Capture mode does at checkout.
         """
         with self._lock:
             entity_id = next(self._ids["order"])
@@ -183,7 +210,9 @@ class Store:
             )
             self.orders[entity_id] = order
             self._order_locks[entity_id] = threading.Lock()
-            return order
+        if invoiced:
+            self.invoice_order(entity_id, {"capture": True})
+        return order
 
     def _new_item(self, order, sku, name, qty, price, product_type, parent=None, is_qty_decimal=False):
         item = {
@@ -230,7 +259,14 @@ class Store:
         elif kind == "bundle":
             children = spec["children"]
             price = sum(c["price"] * c.get("qty", 1) for c in children)
-            parent = self._new_item(order, spec["sku"], spec["name"], qty, price, "bundle")
+            # A dynamic SKU (Magento's default) joins the bundle's SKU and its
+            # selections' (Bundle\\Model\\Product\\Type::getSku, docs/magento-behaviour.md §7);
+            # the item's product_id stays the bundle's.
+            sku = spec["sku"]
+            if spec.get("sku_type", "dynamic") == "dynamic":
+                sku = "-".join([spec["sku"], *(c["sku"] for c in children)])
+            parent = self._new_item(order, sku, spec["name"], qty, price, "bundle")
+            parent["product_id"] = self._product_id(spec["sku"])
             parent["product_options"] = {"dynamic_price": True}
             for child in children:
                 item = self._new_item(
@@ -287,7 +323,7 @@ class Store:
     @staticmethod
     def parse_id(raw_id):
         if not is_numeric(raw_id) or float(raw_id) != int(float(raw_id)):
-            raise WebapiError(400, MSG_TYPE_INVALID, {"value": str(raw_id), "type": "int"})
+            raise type_error(raw_id, "int")
         value = int(float(raw_id))
         if value == 0:
             raise WebapiError(400, MSG_ID_NEEDED)
@@ -306,9 +342,14 @@ class Store:
             return [inv for inv in self.invoices.values() if inv["order_id"] == order_id]
 
     # ------------------------------------------------- invoice creation
-    def invoice_order(self, raw_order_id, body):
+    def invoice_order(self, raw_order_id, body, input_limits=False):
         """``POST /V1/order/{orderId}/invoice``: return the new invoice's entity id."""
         order_id = self.parse_id(raw_order_id)
+        limit = limits(input_limits)
+        items = (body or {}).get("items") if isinstance(body, dict) else None
+        if limit and isinstance(items, list) and len(items) > limit["array"]:
+            # The input processor refuses a longer array before the service runs (§4).
+            raise WebapiError(400, MSG_ARRAY_LIMIT, {"type": INVOICE_ITEM_TYPE, "max": limit["array"]})
         requested, notify, capture, append_comment, comment = self._parse_invoice_body(body)
         with self._lock:
             if order_id not in self.orders:
@@ -326,11 +367,11 @@ class Store:
             raise WebapiError(400, "Decoding error.")
         items = body.get("items") or []
         if not isinstance(items, list):
-            raise WebapiError(400, MSG_TYPE_INVALID, {"value": str(items), "type": "array"})
+            raise type_error(items, "array")
         requested = {}
         for entry in items:
             if not isinstance(entry, dict):
-                raise WebapiError(400, MSG_TYPE_INVALID, {"value": str(entry), "type": "object"})
+                raise type_error(entry, "object", "items")
             unknown = set(entry) - {"order_item_id", "qty", "extension_attributes"}
             if unknown:
                 # Magento's object builder has no setter for it: a LogicException,
@@ -340,60 +381,84 @@ class Store:
                 if field not in entry:
                     raise WebapiError(400, MSG_REQUIRED, {"fieldName": field})
                 if not is_numeric(entry[field]):
-                    raise WebapiError(
-                        400,
-                        MSG_TYPE_INVALID,
-                        {"value": str(entry[field]), "type": "int" if field == "order_item_id" else "float"},
-                    )
+                    raise type_error(entry[field], "int" if field == "order_item_id" else "float", field)
             item_id = int(float(entry["order_item_id"]))
-            requested[item_id] = requested.get(item_id, 0) + float(entry["qty"])
+            # InvoiceDocumentFactory keys the items by order item: a repeated id
+            # overwrites the earlier one, it is not added (docs/magento-behaviour.md §5).
+            requested[item_id] = float(entry["qty"])
         comment = body.get("comment")
         if comment is not None:
             if not isinstance(comment, dict):
-                raise WebapiError(400, MSG_TYPE_INVALID, {"value": str(comment), "type": "object"})
+                raise type_error(comment, "object", "comment")
             unknown = set(comment) - {"comment", "is_visible_on_front", "extension_attributes"}
             if unknown:
                 raise UnknownProperty(sorted(unknown)[0])
             visible = comment.get("is_visible_on_front", 0)
             if not is_numeric(visible):
                 value = "1" if visible is True else ("" if visible is False else str(visible))
-                raise WebapiError(400, MSG_TYPE_INVALID, {"value": value, "type": "int"})
+                raise type_error(value, "int", "is_visible_on_front")
         append = body.get("appendComment", body.get("append_comment", False))
         return requested, to_bool(body.get("notify")), to_bool(body.get("capture")), to_bool(append), comment
 
+    def _children(self, order, item):
+        return [i for i in order["items"] if i.get("parent_item_id") == item["item_id"]]
+
+    def _prepare_items_qty(self, order, requested):
+        """``InvoiceService::prepareItemsQty``: children follow a listed parent."""
+        qtys = dict(requested)
+        for item in order["items"]:
+            if item["item_id"] in qtys:
+                for child in self._children(order, item):
+                    # setChildItemsQtyToInvoice: only bundle selections carry a per-bundle qty.
+                    if child["item_id"] not in qtys and child.get("bundle_selection_qty"):
+                        qtys[child["item_id"]] = child["bundle_selection_qty"] * qtys[item["item_id"]]
+            elif item.get("parent_item_id") in qtys:
+                qtys[item["item_id"]] = qtys[item["parent_item_id"]]
+        return qtys
+
+    def _can_invoice_item(self, order, item, qtys):
+        """``InvoiceService::canInvoiceItem``: an item with nothing left is left out, silently."""
+        if item.get("locked_do_invoice"):
+            return False
+        if not self.is_dummy(order, item):
+            return self.qty_to_invoice(order, item) > 0
+        if not item.get("parent_item_id"):
+            children = self._children(order, item)
+            if not qtys:
+                return any(self.qty_to_invoice(order, child) > 0 for child in children)
+            return any(qtys.get(child["item_id"], 0) > 0 for child in children)
+        parent = self._item(order, item["parent_item_id"])
+        if not qtys:
+            return self.qty_to_invoice(order, parent) > 0
+        return qtys.get(parent["item_id"], 0) > 0
+
     def _prepare_invoice(self, order, requested):
-        """``InvoiceService::prepareInvoice``: the quantity of each line."""
+        """``InvoiceService::prepareInvoice`` (2.4.6-p1, docs/magento-behaviour.md §5).
+
+        Returns ``({item_id: qty}, total_qty)`` with every line the invoice
+        holds, quantity 0 included, as InvoiceQuantityValidator then sees them.
+        """
+        qtys = self._prepare_items_qty(order, requested)
         lines = {}
         for item in order["items"]:
-            if self.is_dummy(order, item):
+            if not self._can_invoice_item(order, item, qtys):
                 continue
-            parent = self._item(order, item["parent_item_id"]) if item.get("parent_item_id") else None
-            if requested and item["item_id"] not in requested and parent and parent["item_id"] in requested:
-                # A dynamic bundle invoiced by its parent: each child gets its
-                # selection quantity times the bundles invoiced.
-                qty = requested[parent["item_id"]] * (item.get("bundle_selection_qty") or 1)
-            elif requested:
-                qty = requested.get(item["item_id"], 0)
-            else:
+            if item["item_id"] in qtys:
+                qty = qtys[item["item_id"]]
+            elif self.is_dummy(order, item):
+                qty = item["qty_ordered"] or 1
+            elif not requested:
                 qty = self.qty_to_invoice(order, item)
+            else:
+                qty = 0
+            # setInvoiceItemQuantity: (int) unless is_qty_decimal, negatives to 0,
+            # then the over-quantity check on real items.
             qty = float(qty) if item["is_qty_decimal"] else float(int(qty))
             qty = max(qty, 0.0)
-            if qty > self.qty_to_invoice(order, item) + 1e-9:
+            if qty > self.qty_to_invoice(order, item) + 1e-9 and not self.is_dummy(order, item):
                 raise WebapiError(400, MSG_INVALID_QTY, [item["name"]])
             lines[item["item_id"]] = qty
-        # Dummies follow: a configurable's child copies its parent's qty; a
-        # dynamic bundle parent is invoiced when any of its children is.
-        for item in order["items"]:
-            if not self.is_dummy(order, item):
-                continue
-            if item.get("parent_item_id"):
-                lines[item["item_id"]] = lines.get(item["parent_item_id"], 0.0)
-            else:
-                children = [i for i in order["items"] if i.get("parent_item_id") == item["item_id"]]
-                selection = [lines.get(c["item_id"], 0.0) / (c.get("bundle_selection_qty") or 1) for c in children]
-                lines[item["item_id"]] = max(selection or [0.0])
-        total_qty = sum(qty for item_id, qty in lines.items() if not self.is_dummy(order, self._item(order, item_id)))
-        return lines, total_qty
+        return lines, sum(lines.values())
 
     def _validate(self, order, total_qty):
         """InvoiceQuantityValidator, then CanInvoice, merged in that order."""
@@ -488,9 +553,13 @@ class Store:
             order["base_total_invoiced"] = order["total_invoiced"]
             order["total_paid"] = number(order["total_paid"] + grand_total)
             order["total_due"] = number(order["grand_total"] - order["total_paid"])
-            if order["state"] in ("new", "pending_payment"):
+            # StateResolver: new goes to processing, pending_payment back to new (§5).
+            if order["state"] == "new":
                 order["state"] = "processing"
                 order["status"] = "processing"
+            elif order["state"] == "pending_payment":
+                order["state"] = "new"
+                order["status"] = "pending"
             if not self._can_invoice(order) and not self._can_ship(order):
                 order["state"] = "complete"
                 order["status"] = "complete"
@@ -516,10 +585,11 @@ class Store:
         if criteria is None:
             raise WebapiError(400, MSG_REQUIRED, {"fieldName": "searchCriteria"})
         page_size = criteria.get("page_size")
-        if input_limits:
-            page_size = page_size or DEFAULT_PAGE_SIZE
-            if page_size > MAX_PAGE_SIZE:
-                raise WebapiError(400, MSG_PAGE_SIZE, {"max": MAX_PAGE_SIZE})
+        limit = limits(input_limits)
+        if limit:
+            page_size = page_size or limit["default_page_size"]
+            if page_size > limit["max_page_size"]:
+                raise WebapiError(400, MSG_PAGE_SIZE, {"max": limit["max_page_size"]})
         with self._lock:
             records = list(self.orders.values() if collection == "orders" else self.invoices.values())
         for group in criteria["filter_groups"]:

@@ -5,7 +5,7 @@ import time
 import pytest
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, Client
 
-from magento_client import MagentoAuthError, MagentoClient
+from magento_client import MagentoClient, MagentoError
 from magento_double import oauth
 
 
@@ -18,7 +18,8 @@ def test_base_string_matches_rfc5849_example():
         "oauth_timestamp": "137131201",
         "oauth_nonce": "7d8f3e4a",
     }
-    text = oauth.base_string("POST", "http://example.com/request", params, "b5=%3D%253D&a3=a&c%40=&a2=r%20b")
+    query = oauth.query_params("b5=%3D%253D&a3=a&c%40=&a2=r%20b")
+    text = oauth.base_string("POST", "http://example.com/request", {**params, **query})
     assert text == (
         "POST&http%3A%2F%2Fexample.com%2Frequest&a2%3Dr%2520b%26a3%3Da%26b5%3D%253D%25253D%26c%2540%3D"
         "%26oauth_consumer_key%3D9djdj82h48djs9d2%26oauth_nonce%3D7d8f3e4a%26oauth_signature_method"
@@ -27,7 +28,7 @@ def test_base_string_matches_rfc5849_example():
 
 
 def test_default_port_dropped_from_base_uri():
-    assert oauth.base_string("GET", "https://Shop.Example.com:443/rest/V1/x", {}, "").startswith(
+    assert oauth.base_string("GET", "https://Shop.Example.com:443/rest/V1/x", {}).startswith(
         "GET&https%3A%2F%2Fshop.example.com%2Frest%2FV1%2Fx&"
     )
 
@@ -77,6 +78,29 @@ def test_sha1_is_not_supported(magento):
     with pytest.raises(oauth.OAuthError) as info:
         _verify(magento, url, headers)
     assert (info.value.message, info.value.parameters) == ("Signature method %1 is not supported", ["HMAC-SHA1"])
+    assert info.value.status == 400  # an OauthInputException
+
+
+def _with_timestamp(magento, offset):
+    creds = magento.credentials
+    signer = Client(
+        creds["consumer_key"],
+        client_secret=creds["consumer_secret"],
+        resource_owner_key=creds["access_token"],
+        resource_owner_secret=creds["access_token_secret"],
+        signature_method="HMAC-SHA256",
+        timestamp=str(int(time.time()) + offset),
+    )
+    url = f"{magento.url}/rest/default/V1/invoices?searchCriteria%5BpageSize%5D=1"
+    return url, signer.sign(url, "GET")[1]
+
+
+def test_past_timestamps_are_accepted_future_ones_refused(magento):
+    """Nonce\\Generator::validateNonce refuses only timestamps beyond now + 600 s."""
+    assert _verify(magento, *_with_timestamp(magento, -86400))["id"] == 1
+    with pytest.raises(oauth.OAuthError) as info:
+        _verify(magento, *_with_timestamp(magento, 3600))
+    assert (info.value.message, info.value.status) == ("An error occurred validating the nonce", 401)
 
 
 def test_nonce_replay_is_refused(magento):
@@ -91,6 +115,7 @@ def test_nonce_replay_is_refused(magento):
     ("override", "message"),
     [
         ({"consumer_key": "short"}, "Consumer key is not the correct length"),
+        ({"access_token": "b" * 33}, "The token length is invalid. Check the length and try again."),
         ({"consumer_key": "f" * 32}, "A consumer having the specified key does not exist"),
         ({"access_token": "a" * 32}, "Specified token does not exist"),
         ({"consumer_secret": "b" * 32}, "The signature is invalid. Verify and try again."),
@@ -98,9 +123,11 @@ def test_nonce_replay_is_refused(magento):
 )
 def test_wrong_credentials_are_refused_with_magento_text(magento, override, message):
     client = MagentoClient(magento.url, **dict(magento.credentials, **override))
-    with pytest.raises(MagentoAuthError) as info:
+    with pytest.raises(MagentoError) as info:
         client.test_connection()
     assert info.value.magento_message == message
+    # Magento answers the token length with 400 (an OauthInputException), the others with 401.
+    assert info.value.status == (400 if "length is invalid" in message else 401)
 
 
 def test_tampered_query_breaks_signature(magento):
