@@ -21,6 +21,9 @@ class ExportJob:
     uncertain: bool = False  # an earlier POST's outcome is unknown: look up first
     may_post: bool = True  # False while that earlier POST may still be running in Magento
     claimed_ids: frozenset = field(default_factory=frozenset)
+    # Its quantities reach into what Magento invoiced itself: only one of
+    # Magento's own invoices can stand for it, never a new one.
+    link_only: bool = False
 
     def request_body(self):
         """The body as the client sends it (for the process log)."""
@@ -43,12 +46,27 @@ class OutcomeStillUnknown(Exception):
     status = None
 
 
+class NoMatchingMagentoInvoice(Exception):
+    """Magento invoiced the order itself and none of its invoices is this one:
+    posting would be refused, or invoice the goods twice."""
+
+    deferred = False
+    maybe_applied = False
+    retryable = False
+    status = None
+
+    def __init__(self, refs):
+        super().__init__(", ".join(refs))
+        self.refs = refs  # the increment ids of Magento's own invoices not yet linked
+
+
 @dataclass
 class ExportResult:
     invoice_id: int
     increment_id: str | None
     adopted: bool  # it already existed in Magento: linked, not created
     waited: float = 0.0  # seconds spent honouring Retry-After
+    own: bool = False  # adopted from Magento's own invoices (not one Odoo sent)
 
 
 def export_invoice(client, job, sleep=time.sleep):
@@ -60,16 +78,20 @@ def export_invoice(client, job, sleep=time.sleep):
     the client's typed errors; a failed look-up is marked ``maybe_applied`` so
     that the invoice stays "look up first".
     """
-    if job.uncertain:
+    if job.uncertain or job.link_only:
         try:
-            existing = find_existing_invoice(
-                client.get_order_invoices(job.magento_order_id), job.comment, job.items, job.claimed_ids
-            )
+            invoices = client.get_order_invoices(job.magento_order_id)
         except Exception as error:
-            error.maybe_applied = True
+            error.maybe_applied = job.uncertain
             raise
+        existing = find_existing_invoice(invoices, job.comment, job.items, job.claimed_ids)
         if existing is not None:
-            return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True)
+            own = not any((c.get("comment") or "").strip() == job.comment for c in existing.get("comments") or [])
+            return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own)
+        if job.link_only:
+            raise NoMatchingMagentoInvoice(
+                [str(i.get("increment_id")) for i in invoices if int(i.get("entity_id") or 0) not in job.claimed_ids]
+            )
         if not job.may_post:
             raise OutcomeStillUnknown(job.name)
     waited = 0.0

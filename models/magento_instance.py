@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
@@ -32,6 +34,19 @@ class MagentoInstance(models.Model):
         required=True,
         default="default",
         help="The store view code used in REST URLs (/rest/<code>/V1/...).",
+    )
+    magento_store_id = fields.Integer(
+        string="Store View ID",
+        copy=False,
+        help="The id of the store view with this code, which Magento's order lists do not filter on by "
+        "themselves: the import takes only this store view's orders. Filled from Magento by Test "
+        "Connection or the first import; the code 'all' takes every store view.",
+    )
+    shop_key = fields.Char(
+        compute="_compute_shop_key",
+        store=True,
+        index=True,
+        help="The shop's address, normalised: instances of one shop share it, and so do their orders.",
     )
     timeout = fields.Integer(
         string="Request Timeout (s)",
@@ -77,6 +92,16 @@ class MagentoInstance(models.Model):
         ("concurrency_range", "CHECK(export_concurrency BETWEEN 1 AND 32)", "Requests in flight must be from 1 to 32."),
     ]
 
+    @api.depends("url")
+    def _compute_shop_key(self):
+        for instance in self:
+            parts = urlsplit((instance.url or "").strip().lower())
+            port = parts.port
+            host = parts.hostname or ""
+            if port and (parts.scheme, port) not in (("http", 80), ("https", 443)):
+                host = f"{host}:{port}"
+            instance.shop_key = f"{host}{parts.path.rstrip('/')}" if host else False
+
     @api.depends("payment_method_ids")
     def _compute_payment_method_count(self):
         counts = dict(
@@ -86,6 +111,12 @@ class MagentoInstance(models.Model):
         )
         for instance in self:
             instance.payment_method_count = counts.get(instance, 0)
+
+    def write(self, vals):
+        if {"url", "store_code"} & set(vals) and "magento_store_id" not in vals:
+            # Another shop or store view: its id is asked of Magento again.
+            vals = dict(vals, magento_store_id=0)
+        return super().write(vals)
 
     @api.constrains("url")
     def _check_url(self):
@@ -168,8 +199,48 @@ class MagentoInstance(models.Model):
             )
         return str(error)
 
+    def _magento_store_view_id(self, client=None):
+        """The id of this instance's store view, asked of Magento once; None for "all".
+
+        Magento's order lists ignore the store code in the URL, so the import
+        filters on ``store_id`` (docs/magento-behaviour.md §7). Raises
+        UserError when Magento cannot say.
+        """
+        self.ensure_one()
+        code = (self.store_code or "").strip()
+        if code == "all":
+            return None
+        if self.magento_store_id:
+            return self.magento_store_id
+        client = client or self._get_client()
+        try:
+            views = client.get_store_views()
+        except MagentoAuthError as error:
+            raise UserError(
+                self.env._(
+                    "Magento did not list its store views (%(error)s). In Magento, allow the integration "
+                    "Stores > Settings > All Stores, or enter the Store View ID of %(name)s by hand.",
+                    error=error.magento_message or error,
+                    name=self.name,
+                )
+            ) from None
+        except MagentoError as error:
+            raise UserError(self._explain_error(error)) from None
+        ids = {view.get("code"): view.get("id") for view in views if isinstance(view, dict)}
+        if not ids.get(code):
+            raise UserError(
+                self.env._(
+                    "Magento has no store view with the code %(code)s; its codes are: %(codes)s.",
+                    code=code,
+                    codes=", ".join(sorted(c for c in ids if c and c != "admin")),
+                )
+            )
+        self.sudo().magento_store_id = ids[code]
+        return ids[code]
+
     def action_test_connection(self):
         self.ensure_one()
+        self.check_access("write")
         client = self._get_client()
         try:
             count = client.test_connection()
@@ -179,19 +250,29 @@ class MagentoInstance(models.Model):
                     "Connection to %(name)s failed. %(reason)s", name=self.name, reason=self._explain_error(error)
                 )
             ) from None
+        message = self.env._(
+            "Magento at %(url)s answered with the credentials of %(name)s (%(count)s invoices).",
+            url=self.url,
+            name=self.name,
+            count=count,
+        )
+        notice = "success"
+        try:
+            store_id = self._magento_store_view_id(client)
+        except UserError as error:
+            message += " " + self.env._("The order import cannot run yet: %(reason)s", reason=error.args[0])
+            notice = "warning"
+        else:
+            if store_id:
+                message += " " + self.env._("Store view %(code)s has the id %(id)s.", code=self.store_code, id=store_id)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
+                "type": notice,
                 "title": self.env._("Connection successful"),
-                "message": self.env._(
-                    "Magento at %(url)s answered with the credentials of %(name)s (%(count)s invoices).",
-                    url=self.url,
-                    name=self.name,
-                    count=count,
-                ),
-                "sticky": False,
+                "message": message,
+                "sticky": notice != "success",
             },
         }
 

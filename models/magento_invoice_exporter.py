@@ -42,7 +42,7 @@ from ..magento_export.policy import (
     failure_outcome,
     may_post_again,
 )
-from ..magento_export.sender import ExportJob, export_invoice
+from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, export_invoice
 
 _logger = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             if not moves:
                 return None
             jobs = self._prepare_jobs(instance, moves)
-            refused = self._refuse_over_quantity(jobs, moves)
+            refused = self._check_before_sending(jobs, moves, client_factory)
             for job, problem in refused:
                 self._record_refusal(moves.browse(job.move_id), job, problem, log)
                 counts["failed"] += 1
@@ -204,7 +204,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
     # Jobs and outcomes
     # ------------------------------------------------------------------
     def _prepare_jobs(self, instance, moves):
+        # Orders whose Magento invoices may be looked up: after a lost answer,
+        # or when Magento invoiced some of the order itself.
         uncertain_orders = moves.filtered("magento_export_sent_at").magento_sale_order_id
+        uncertain_orders |= moves.magento_sale_order_id.filtered(
+            lambda order: any(order.order_line.mapped("magento_qty_invoiced"))
+        )
         claimed = {}
         if uncertain_orders:
             # Magento invoices already linked to other Odoo invoices of these
@@ -240,22 +245,37 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         return jobs
 
-    def _refuse_over_quantity(self, jobs, moves):
-        """Jobs asking more of an item than its order has left; nothing is sent for them.
+    def _check_before_sending(self, jobs, moves, client_factory):
+        """``[(job, problem)]`` for the jobs Magento would refuse or silently change.
 
-        What is left is the ordered quantity minus what Odoo invoices already
-        exported to Magento took, and minus earlier invoices of this batch.
-        Magento's own check still applies to what Odoo cannot see (an invoice
-        made in Magento's admin) and its refusal is shown as it says it.
+        Nothing is sent for them. What is left of an item is what was ordered,
+        less what Magento canceled, less what exported Odoo invoices and earlier
+        jobs of this batch took. What Magento invoiced itself (a gateway at
+        checkout) can only be *linked*: a job reaching into it is marked
+        ``link_only`` and must match one of Magento's own invoices. A fractional
+        quantity of an item Magento counts in whole units would be truncated
+        there (docs/magento-behaviour.md §5): refused.
         """
         orders = moves.magento_sale_order_id
-        ordered = {}
-        names = {}
-        for line in orders.order_line:
-            if line.magento_item_id:
-                key = (line.order_id.id, line.magento_item_id)
-                ordered[key] = ordered.get(key, 0.0) + line.product_uom_qty
-                names[key] = line.product_id.display_name
+        items = {}
+        for line in orders.order_line.filtered("magento_item_id"):
+            info = items.setdefault(
+                (line.order_id.id, line.magento_item_id),
+                {"ordered": 0.0, "native": 0.0, "canceled": 0.0, "lines": line.browse(), "kind": False},
+            )
+            info["ordered"] += line.product_uom_qty
+            info["native"] += line.magento_qty_invoiced
+            info["canceled"] += line.magento_qty_canceled
+            info["lines"] |= line
+            info["kind"] = info["kind"] or line.magento_qty_decimal
+            info["name"] = line.product_id.display_name
+        by_id = {move.id: move for move in moves}
+        unknown = self.env["sale.order"]
+        for job in jobs:
+            order = by_id[job.move_id].magento_sale_order_id
+            if any(qty != int(qty) and not items[(order.id, i)]["kind"] for i, qty in job.items):
+                unknown |= order
+        failures = self._learn_quantity_kinds(unknown, items, client_factory)
         taken = {}
         exported = (
             self.env["account.move"]
@@ -273,37 +293,80 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 key = (move.magento_sale_order_id.id, item_id)
                 taken[key] = taken.get(key, 0.0) + qty
         refused = []
-        by_id = {move.id: move for move in moves}
         for job in sorted(jobs, key=lambda j: j.move_id):
             order_id = by_id[job.move_id].magento_sale_order_id.id
+            if order_id in failures:
+                refused.append((job, failures[order_id]))
+                continue
             problems = []
+            link_only = False
             for item_id, qty in job.items:
                 key = (order_id, item_id)
-                left = ordered.get(key, 0.0) - taken.get(key, 0.0)
+                info = items[key]
+                if qty != int(qty) and info["kind"] == "whole":
+                    problems.append(
+                        self.env._(
+                            "Magento counts %(product)s in whole units and would record %(qty)s as %(whole)s: "
+                            "invoice whole units of it.",
+                            product=info["name"],
+                            qty=round(qty, 4),
+                            whole=int(qty),
+                        )
+                    )
+                left = info["ordered"] - info["canceled"] - taken.get(key, 0.0)
                 if qty > left + 1e-6:
                     problems.append(
                         self.env._(
-                            "%(product)s: %(qty)s on this invoice, %(left)s left of %(ordered)s ordered",
-                            product=names.get(key, item_id),
+                            "The invoice asks Magento for more than the order has left to invoice "
+                            "(%(product)s: %(qty)s on this invoice, %(left)s left of %(ordered)s ordered). "
+                            "Correct the quantities with a credit note and a new invoice.",
+                            product=info["name"],
                             qty=round(qty, 4),
                             left=round(max(left, 0.0), 4),
-                            ordered=round(ordered.get(key, 0.0), 4),
+                            ordered=round(info["ordered"], 4),
                         )
                     )
+                elif qty > left - info["native"] + 1e-6:
+                    link_only = True
             if problems:
-                refused.append((job, "; ".join(problems)))
+                refused.append((job, " ".join(problems)))
                 continue
+            job.link_only = link_only
             for item_id, qty in job.items:
                 taken[(order_id, item_id)] = taken.get((order_id, item_id), 0.0) + qty
         return refused
 
+    def _learn_quantity_kinds(self, orders, items, client_factory):
+        """Ask Magento whether the items of ``orders`` take decimal quantities.
+
+        Only for orders Odoo did not import (linked by another connector) and
+        only when an invoice holds a fractional quantity. Returns
+        ``{order id: problem}`` for the orders Magento could not tell about.
+        """
+        failures = {}
+        if not orders:
+            return failures
+        client = client_factory()
+        for order in orders:
+            try:
+                magento_order = client.get_order(order.magento_order_id)
+            except MagentoError as error:
+                failures[order.id] = self.env._(
+                    "An invoice line has a fractional quantity, and Magento could not say whether it accepts one "
+                    "for that item (%(error)s): export again later.",
+                    error=error,
+                )
+                continue
+            for item in magento_order.get("items") or []:
+                info = items.get((order.id, item.get("item_id")))
+                if info:
+                    info["kind"] = "decimal" if item.get("is_qty_decimal") else "whole"
+                    info["lines"].sudo().magento_qty_decimal = info["kind"]
+        return failures
+
     def _record_refusal(self, move, job, problem, log):
         """Bad input found before sending: a failed attempt, nothing sent."""
-        message = self.env._(
-            "Not sent: the invoice asks Magento for more than the order has left to invoice (%(problem)s). "
-            "Correct the quantities with a credit note and a new invoice.",
-            problem=problem,
-        )
+        message = self.env._("Not sent: %(problem)s", problem=problem)
         attempts = move.magento_export_attempts + 1
         move._magento_write({"magento_export_attempts": attempts})
         move._message_log(body=Markup("%s") % message)
@@ -318,7 +381,13 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "magento_export_sent_at": False,
             }
         )
-        if result.adopted:
+        if result.own:
+            message = self.env._(
+                "Linked to Magento's own invoice %(ref)s: Magento invoiced these items itself (for example its "
+                "payment gateway at checkout), with the same quantities. Nothing was created in Magento.",
+                ref=ref,
+            )
+        elif result.adopted:
             message = self.env._(
                 "Found in Magento as invoice %(ref)s, created by an earlier attempt whose answer was lost: "
                 "linked without creating another.",
@@ -340,7 +409,16 @@ class MagentoInvoiceExporter(models.AbstractModel):
     def _record_failure(self, move, job, error, log, instance):
         if getattr(error, "deferred", False):
             return self._record_deferral(move, job, error, log)
-        if isinstance(error, MagentoError):
+        if isinstance(error, NoMatchingMagentoInvoice):
+            outcome = FailureOutcome(counts_attempt=True, uncertain=False, stops_run=False)
+            message = self.env._(
+                "Not sent: Magento invoiced this order itself (for example its payment gateway at checkout) and "
+                "none of its own invoices (%(refs)s) has exactly this invoice's items and quantities, so Magento "
+                "would refuse another one. Make this invoice match Magento's, or correct it with a credit note.",
+                refs=", ".join(error.refs) or "-",
+            )
+            status, response, retryable = None, None, False
+        elif isinstance(error, MagentoError):
             outcome = failure_outcome(error)
             message = str(error)
             status = error.status

@@ -10,6 +10,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..magento_client import MagentoError
+from ..magento_export.orders import bundle_own_sku, not_importable, order_lines, sku_candidates
 
 PAGE_SIZE = 100
 
@@ -20,12 +21,13 @@ class MagentoOrderImporter(models.AbstractModel):
 
     @api.model
     def _import_orders(self, instance, increment_ids=None, since=None, page_size=PAGE_SIZE):
-        """Import orders by increment id, or every order created since ``since``."""
-        if increment_ids:
-            filters = [[("increment_id", ",".join(increment_ids), "in")]]
-        elif since:
-            filters = [[("created_at", fields.Datetime.to_string(since), "gteq")]]
-        else:
+        """Import orders by increment id, or every order created since ``since``.
+
+        Only the instance's store view's orders are taken (Magento's order list
+        ignores the store code, docs/magento-behaviour.md §7), and one Magento
+        order of a shop is one sales order whichever instance imports it.
+        """
+        if not increment_ids and not since:
             raise UserError(self.env._("Give order numbers or a date to import from."))
         log = (
             self.env["magento.process.log"]
@@ -40,21 +42,23 @@ class MagentoOrderImporter(models.AbstractModel):
         stop = None
         try:
             client = instance._get_client()
-            page = 1
-            while True:
-                result = client.search_orders(filters, page_size=page_size, current_page=page)
-                orders = result.get("items") or []
+            store_id = instance._magento_store_view_id(client)
+            pages = client.iter_orders(
+                numbers=increment_ids,
+                created_since=since and fields.Datetime.to_string(since),
+                # By number, an order of another store view is named, not ignored.
+                store_id=None if increment_ids else store_id,
+                page_size=page_size,
+            )
+            for orders in pages:
                 seen.update(order.get("increment_id") for order in orders)
-                self._import_page(instance, orders, log, counts)
+                self._import_page(instance, store_id, orders, log, counts)
                 exporter._commit()
-                if not orders or page * page_size >= result.get("total_count", 0):
-                    break
-                page += 1
         except MagentoError as error:
             stop = instance._explain_error(error)
-        except UserError as error:
+        except (UserError, ValueError) as error:
             stop = str(error.args[0])
-        for missing in sorted(set(increment_ids or ()) - seen):
+        for missing in sorted(set(increment_ids or ()) - seen) if not stop else ():
             log._add_lines([{"level": "warning", "message": self.env._("Magento has no order %(ref)s.", ref=missing)}])
             counts["failed"] += 1
         summary = stop and self.env._("The import stopped: %(reason)s", reason=stop)
@@ -74,17 +78,59 @@ class MagentoOrderImporter(models.AbstractModel):
         exporter._commit()
         return log
 
-    def _import_page(self, instance, orders, log, counts):
+    def _refusal(self, instance, store_id, order, existing):
+        """Why ``order`` is not imported now, with its log level, or None."""
+        ref = order["increment_id"]
+        if order["entity_id"] in existing:
+            sale_order = existing[order["entity_id"]]
+            if sale_order.magento_instance_id == instance:
+                return "skipped", None
+            return "skipped", self.env._(
+                "Order %(ref)s was imported already, as %(name)s through the instance %(instance)s of the same shop.",
+                ref=ref,
+                name=sale_order.name,
+                instance=sale_order.magento_instance_id.name,
+            )
+        if store_id is not None and order.get("store_id") != store_id:
+            return "warning", self.env._(
+                "Order %(ref)s belongs to another store view (id %(other)s) than %(code)s (id %(id)s) of this "
+                "instance: import it through the instance of its store view.",
+                ref=ref,
+                other=order.get("store_id"),
+                code=instance.store_code,
+                id=store_id,
+            )
+        when = not_importable(order)
+        if when == "never":
+            return "warning", self.env._(
+                "Order %(ref)s not imported: it is %(state)s in Magento (status %(status)s), so nothing of it "
+                "can be invoiced.",
+                ref=ref,
+                state=order.get("state"),
+                status=order.get("status"),
+            )
+        if when == "later":
+            return "warning", self.env._(
+                "Order %(ref)s not imported yet: it is %(state)s in Magento (status %(status)s). Import it again "
+                "once Magento moves it on.",
+                ref=ref,
+                state=order.get("state"),
+                status=order.get("status"),
+            )
+        return None
+
+    def _import_page(self, instance, store_id, orders, log, counts):
         SaleOrder = self.env["sale.order"].sudo()
-        existing = set(
-            SaleOrder.search(
+        existing = {
+            sale_order.magento_order_id: sale_order
+            for sale_order in SaleOrder.search(
                 [
-                    ("magento_instance_id", "=", instance.id),
+                    ("magento_shop_key", "=", instance.shop_key),
                     ("magento_order_id", "in", [o["entity_id"] for o in orders]),
                 ]
-            ).mapped("magento_order_id")
-        )
-        skus = {item["sku"] for order in orders for item in order.get("items") or [] if not item.get("parent_item_id")}
+            )
+        }
+        skus = {sku for order in orders for item in order_lines(order) for sku in sku_candidates(order, item)}
         products = {
             product.default_code: product
             for product in self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
@@ -105,12 +151,14 @@ class MagentoOrderImporter(models.AbstractModel):
         pricelists = {}  # currency code -> pricelist (None for the company currency)
         new_orders = self.env["sale.order"]
         for order in orders:
-            if order["entity_id"] in existing:
-                counts["skipped"] += 1
+            refusal = self._refusal(instance, store_id, order, existing)
+            if refusal:
+                level, message = refusal
+                counts["skipped" if level == "skipped" else "failed"] += 1
+                if message:
+                    log._add_lines([{"level": "info" if level == "skipped" else level, "message": message}])
                 continue
-            missing = sorted(
-                {item["sku"] for item in order.get("items") or [] if not item.get("parent_item_id")} - set(products)
-            )
+            matched, missing = self._match_products(order, products)
             if missing:
                 log._add_lines(
                     [
@@ -130,7 +178,7 @@ class MagentoOrderImporter(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     sale_order = SaleOrder.create(
-                        self._sale_order_values(instance, order, products, partners, methods, pricelists)
+                        self._sale_order_values(instance, order, matched, partners, methods, pricelists)
                     )
             except UserError as error:
                 log._add_lines(
@@ -147,6 +195,7 @@ class MagentoOrderImporter(models.AbstractModel):
                 )
                 counts["failed"] += 1
                 continue
+            existing[order["entity_id"]] = sale_order
             new_orders |= sale_order
             counts["imported"] += 1
         if new_orders:
@@ -164,7 +213,31 @@ class MagentoOrderImporter(models.AbstractModel):
                 ]
             )
 
+    def _match_products(self, order, products):
+        """``({item_id: product}, [missing SKUs, as a merchant reads them]``."""
+        matched, missing = {}, []
+        for item in order_lines(order):
+            product = next(
+                (products[sku] for sku in sku_candidates(order, item) if sku in products),
+                None,
+            )
+            if product:
+                matched[item["item_id"]] = product
+            elif item.get("product_type") == "bundle":
+                missing.append(
+                    self.env._(
+                        "%(sku)s (the bundle %(name)s, whose order line reads %(full)s)",
+                        sku=bundle_own_sku(order, item),
+                        name=item.get("name") or "",
+                        full=item.get("sku"),
+                    )
+                )
+            else:
+                missing.append(item.get("sku"))
+        return matched, sorted(missing)
+
     def _sale_order_values(self, instance, order, products, partners, methods, pricelists):
+        """``products``: the Odoo product of each line, by Magento item id."""
         values = {
             "partner_id": self._partner(order, partners).id,
             "company_id": instance.company_id.id,
@@ -178,18 +251,20 @@ class MagentoOrderImporter(models.AbstractModel):
         pricelist = self._pricelist(instance, order.get("order_currency_code"), pricelists)
         if pricelist:
             values["pricelist_id"] = pricelist.id
-        for item in order.get("items") or []:
-            if item.get("parent_item_id"):
-                continue  # a configurable's child: invoiced through its parent
+        for item in order_lines(order):
             values["order_line"].append(
                 Command.create(
                     {
-                        "product_id": products[item["sku"]].id,
+                        "product_id": products[item["item_id"]].id,
                         "name": item.get("name") or item["sku"],
                         "product_uom_qty": item.get("qty_ordered") or 0,
                         "price_unit": item.get("price") or 0,
                         "tax_id": [Command.clear()],
                         "magento_item_id": item["item_id"],
+                        # Magento truncates fractional quantities of whole-unit items.
+                        "magento_qty_decimal": "decimal" if item.get("is_qty_decimal") else "whole",
+                        "magento_qty_invoiced": item.get("qty_invoiced") or 0,
+                        "magento_qty_canceled": item.get("qty_canceled") or 0,
                     }
                 )
             )

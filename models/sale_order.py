@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class SaleOrder(models.Model):
@@ -10,11 +11,35 @@ class SaleOrder(models.Model):
         string="Magento Order Number", copy=False, help="The order's increment_id in Magento."
     )
     magento_payment_method_id = fields.Many2one("magento.payment.method", copy=False, check_company=True)
+    magento_shop_key = fields.Char(related="magento_instance_id.shop_key", store=True)
 
-    _sql_constraints = [
-        (
-            "magento_order_uniq",
-            "UNIQUE(magento_instance_id, magento_order_id)",
-            "This Magento order is already linked to another sales order.",
-        ),
-    ]
+    def init(self):
+        # One Magento order (one shop, one entity_id) is one sales order,
+        # whichever instance of that shop brought it; 0 is "no order".
+        # The index holds under concurrent imports; the constraint below words it.
+        self.env.cr.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS sale_order_magento_shop_order_uniq "
+            "ON sale_order (magento_shop_key, magento_order_id) WHERE magento_order_id != 0"
+        )
+
+    @api.constrains("magento_instance_id", "magento_order_id")
+    def _check_magento_order_unique(self):
+        # Read through the instances, before the shop key is stored: the index
+        # would refuse the write with a database error instead of these words.
+        self.flush_model(["magento_instance_id", "magento_order_id"])
+        for order in self.filtered("magento_order_id"):
+            self.env.cr.execute(
+                "SELECT so.name FROM sale_order so JOIN magento_instance mi ON mi.id = so.magento_instance_id "
+                "WHERE mi.shop_key = %s AND so.magento_order_id = %s AND so.id != %s LIMIT 1",
+                [order.magento_instance_id.shop_key, order.magento_order_id, order.id],
+            )
+            other = self.env.cr.fetchone()
+            if other:
+                raise ValidationError(
+                    self.env._(
+                        "Magento order %(ref)s (id %(id)s) of this shop is already the sales order %(other)s.",
+                        ref=order.magento_order_ref or order.magento_order_id,
+                        id=order.magento_order_id,
+                        other=other[0],
+                    )
+                )

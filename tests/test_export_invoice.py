@@ -160,6 +160,79 @@ class TestExportInvoice(MagentoTestCommon):
             [{"order_item_id": order["items"][0]["item_id"], "qty": 3.0}],
         )
 
+    # ----------------------------------------------- Magento's quantity rules
+    def test_fractional_quantity_magento_would_truncate_is_refused(self):
+        """Magento casts 1.5 to 1 for an item without is_qty_decimal (InvoiceService, §5)."""
+        bag, _hoodie = self._products()
+        sale_order, order = self._magento_order([(bag, 2, 34.0, "simple")], shipping=0)
+        self.assertFalse(sale_order.order_line.magento_qty_decimal, "linked by a connector: unknown")
+        move = self._invoice(sale_order, {bag: 1.5})
+        action = move.action_magento_export_invoice()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn("would record 1.5 as 1", action["params"]["message"])
+        self.assertFalse(self._invoice_posts(order), "nothing is sent")
+        self.assertEqual(
+            move.magento_log_line_ids.message,
+            "Not sent: Magento counts [24-MB01] Joust Duffle Bag in whole units and would record 1.5 as 1: "
+            "invoice whole units of it.",
+        )
+        self.assertEqual(sale_order.order_line.magento_qty_decimal, "whole", "asked of Magento, then kept")
+        self.assertEqual(self.magento.requests("GET", rf"/V1/orders/{order['entity_id']}$")[-1]["status"], 200)
+
+    def test_fractional_quantity_of_a_decimal_item_is_sent(self):
+        bag, _hoodie = self._products()
+        sale_order, order = self._magento_order([(bag, 2, 34.0, "simple")], shipping=0)
+        order["items"][0]["is_qty_decimal"] = 1
+        move = self._invoice(sale_order, {bag: 1.5})
+        move.action_magento_export_invoice()
+        self.assertEqual(self._invoice_posts(order)[0]["json"]["items"][0]["qty"], 1.5)
+        self.assertEqual(self.magento.store.invoices[move.magento_invoice_id]["items"][0]["qty"], 1.5)
+
+    def _order_magento_invoiced_itself(self):
+        """An order a gateway invoiced at checkout, imported into Odoo."""
+        bag, hoodie = self._products()
+        order = self.magento.store.add_order(
+            [
+                {"sku": bag.default_code, "name": bag.name, "qty": 2, "price": 34},
+                {
+                    "sku": "MH01",
+                    "child_sku": hoodie.default_code,
+                    "name": hoodie.name,
+                    "type": "configurable",
+                    "qty": 1,
+                    "price": 52,
+                },
+            ],
+            invoiced=True,
+        )
+        self.env["magento.order.importer"]._import_orders(self.instance, increment_ids=[order["increment_id"]])
+        sale_order = self.env["sale.order"].search([("magento_order_id", "=", order["entity_id"])])
+        self.assertEqual(sale_order.order_line.mapped("magento_qty_invoiced"), [2, 1])
+        return sale_order, order
+
+    def test_order_magento_invoiced_itself_is_linked_not_posted(self):
+        sale_order, order = self._order_magento_invoiced_itself()
+        move = self._invoice(sale_order)
+        move.action_magento_export_invoice()
+        self.assertFalse(self._invoice_posts(order), "Magento's own invoice stands for it")
+        own = next(iter(i for i in self.magento.store.invoices.values() if i["order_id"] == order["entity_id"]))
+        self.assertEqual((move.magento_invoice_id, move.magento_export_state), (own["entity_id"], "exported"))
+        self.assertEqual(
+            move.magento_log_line_ids.message,
+            f"Linked to Magento's own invoice {own['increment_id']}: Magento invoiced these items itself (for "
+            "example its payment gateway at checkout), with the same quantities. Nothing was created in Magento.",
+        )
+
+    def test_other_quantities_than_magento_invoiced_itself_are_refused_once(self):
+        bag, _hoodie = self._products()
+        sale_order, order = self._order_magento_invoiced_itself()
+        move = self._invoice(sale_order, {bag: 1})
+        log = self._bulk_export()
+        self.assertFalse(self._invoice_posts(order))
+        self.assertEqual((log.failed_count, move.magento_export_attempts), (1, 1))
+        self.assertIn("Magento invoiced this order itself", move.magento_log_line_ids.message)
+        self.assertFalse(move.magento_export_sent_at, "nothing was sent: nothing to look up")
+
     def test_notify_customer_as_magento_received_it(self):
         for notify in (False, True):
             with self.subTest(notify=notify):

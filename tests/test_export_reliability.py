@@ -430,7 +430,7 @@ class TestBadInput(ReliabilityCommon):
         log = self._bulk_export()
         self.assertFalse(self._invoice_posts(order), "nothing is sent")
         self.assertIn(
-            "Not sent: the invoice asks Magento for more than the order has left to invoice "
+            "Not sent: The invoice asks Magento for more than the order has left to invoice "
             "([24-MB01] Joust Duffle Bag: 3.0 on this invoice, 2.0 left of 2.0 ordered)",
             log.line_ids.message,
         )

@@ -1,6 +1,7 @@
+import datetime
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import MagentoTestCommon
@@ -78,6 +79,7 @@ class TestImportOrders(MagentoTestCommon):
 
     def test_import_since_date_pages_through_orders(self):
         old = self._magento_only_order(created_at="2020-01-01 00:00:00")
+        same_day_before = self._magento_only_order(created_at="2031-01-01 08:59:59")
         recent = [self._magento_only_order(created_at="2031-01-02 00:00:00") for _ in range(5)]
         importer = type(self.env["magento.order.importer"])
         original = importer._import_orders
@@ -86,12 +88,122 @@ class TestImportOrders(MagentoTestCommon):
             return original(this, *args, page_size=2, **kwargs)
 
         with patch.object(importer, "_import_orders", small_pages):
-            log = self._import(since="2031-01-01 00:00:00")
-        self.assertEqual(log.imported_count, 5)
+            log = self._import(since="2031-01-01 09:00:00")
+        self.assertEqual((log.imported_count, log.state), (5, "done"), log.line_ids.mapped("message"))
         pages = self.magento.requests("GET", r"/V1/orders$")[-3:]
         self.assertEqual([p["query"]["searchCriteria[currentPage]"] for p in pages], ["1", "2", "3"])
-        self.assertFalse(self._sale_order(old))
+        self.assertEqual([p["status"] for p in pages], [200, 200, 200], "every page's signature verified")
+        # Only the day travels (a time would not verify on every Magento); pages follow entity_id.
+        self.assertEqual(pages[0]["query"]["searchCriteria[filterGroups][0][filters][0][value]"], "2031-01-01")
+        self.assertEqual(pages[0]["query"]["searchCriteria[sortOrders][0][field]"], "entity_id")
+        self.assertFalse(self._sale_order(old) or self._sale_order(same_day_before))
         self.assertTrue(all(self._sale_order(order) for order in recent))
+
+    def test_signed_import_verifies_on_magento_2_4_7(self):
+        """2.4.7+ encode signed query values again: several numbers at once still verify."""
+        self.patch(self.magento, "magento_version", "2.4.7")
+        orders = [self._magento_only_order(created_at="2033-01-01 10:00:00") for _ in range(12)]
+        log = self._import(", ".join(order["increment_id"] for order in orders))
+        self.assertEqual((log.imported_count, log.state), (12, "done"), log.summary)
+        since = self._import(since="2033-01-01 09:30:00")
+        self.assertEqual((since.state, since.skipped_count), ("done", 12), since.summary)
+
+    def test_order_numbers_magento_could_not_verify_are_refused(self):
+        with self.assertRaisesRegex(UserError, "000000001/2"):
+            self._import("000000001/2")
+
+    def test_only_the_instance_store_view_and_one_sale_order_per_magento_order(self):
+        self.magento.store_views["fr"] = {"id": 2, "code": "fr", "name": "French"}
+        self.addCleanup(self.magento.store_views.pop, "fr")
+        default_order = self._magento_only_order(created_at="2032-01-01 00:00:00")
+        french_order = self._magento_only_order(created_at="2032-01-01 00:00:00", store_id=2)
+        self._import(since="2032-01-01 00:00:00")
+        self.assertTrue(self._sale_order(default_order))
+        self.assertFalse(self._sale_order(french_order), "another store view's order")
+        self.assertEqual(self.instance.magento_store_id, 1, "read from GET /V1/store/storeViews")
+        log = self._import(french_order["increment_id"])
+        self.assertEqual(log.failed_count, 1)
+        self.assertIn("belongs to another store view (id 2) than default (id 1)", log.line_ids.message)
+
+        importer = self.env["magento.order.importer"]
+        french = self.instance.copy({"name": "Luma FR", "store_code": "fr", **self.magento.credentials})
+        self.assertFalse(french.magento_store_id, "a copy asks Magento for its own store view")
+        self.assertEqual(importer._import_orders(french, since=datetime.datetime(2032, 1, 1)).imported_count, 1)
+        imported = self.env["sale.order"].search([("magento_order_id", "=", french_order["entity_id"])])
+        self.assertEqual(imported.magento_instance_id, french)
+        # A third instance of the same shop, taking every store view, meets both orders: none twice.
+        everything = self.instance.copy({"name": "Luma all", "store_code": "all", **self.magento.credentials})
+        log = importer._import_orders(everything, since=datetime.datetime(2032, 1, 1))
+        self.assertEqual((log.imported_count, log.skipped_count), (0, 2))
+        self.assertIn(
+            f"Order {french_order['increment_id']} was imported already, as {imported.name} through the "
+            "instance Luma FR of the same shop.",
+            log.line_ids.mapped("message"),
+        )
+        with self.assertRaisesRegex(ValidationError, "already the sales order"):
+            self.env["sale.order"].create(
+                {
+                    "partner_id": self.partner_a.id,
+                    "magento_instance_id": everything.id,
+                    "magento_order_id": french_order["entity_id"],
+                }
+            )
+
+    def test_bundle_with_dynamic_sku_is_matched_by_its_own_sku(self):
+        kit = {
+            "type": "bundle",
+            "sku": "24-WG080",
+            "name": "Sprite Yoga Companion Kit",
+            "qty": 1,
+            "children": [
+                {"sku": "24-WG084", "name": "Ball", "qty": 1, "price": 23},
+                {"sku": "24-WG088", "name": "Strap", "qty": 2, "price": 14},
+            ],
+        }
+        order = self.magento.store.add_order([kit])
+        self.assertEqual(order["items"][0]["sku"], "24-WG080-24-WG084-24-WG088")
+        log = self._import(order["increment_id"])
+        self.assertEqual(
+            log.line_ids.message,
+            f"Order {order['increment_id']} not imported: no product with SKU 24-WG080 (the bundle Sprite Yoga "
+            "Companion Kit, whose order line reads 24-WG080-24-WG084-24-WG088) in Odoo. Create it (Sales > "
+            "Products, Internal Reference = the SKU) and import again.",
+        )
+        bundle = self.env["product.product"].create({"name": "Sprite Yoga Companion Kit", "default_code": "24-WG080"})
+        self.assertEqual(self._import(order["increment_id"]).imported_count, 1)
+        line = self._sale_order(order).order_line
+        self.assertEqual((line.product_id, line.magento_item_id), (bundle, order["items"][0]["item_id"]))
+
+    def test_orders_magento_cannot_invoice_are_not_imported_until_they_move_on(self):
+        states = {
+            "canceled": ("canceled", "not imported: it is canceled in Magento (status canceled), so nothing"),
+            "closed": ("closed", "not imported: it is closed in Magento (status closed), so nothing"),
+            "holded": ("holded", "not imported yet: it is holded in Magento (status holded). Import it again"),
+            "pending_payment": ("pending_payment", "not imported yet: it is pending_payment in Magento"),
+        }
+        orders = {state: self._magento_only_order(state=state, status=status) for state, (status, _m) in states.items()}
+        log = self._import(", ".join(order["increment_id"] for order in orders.values()))
+        self.assertEqual((log.imported_count, log.failed_count), (0, 4))
+        for state, (_status, message) in states.items():
+            prefix = f"Order {orders[state]['increment_id']} {message}"
+            self.assertTrue(any(m.startswith(prefix) for m in log.line_ids.mapped("message")), prefix)
+        held = orders["holded"]
+        held.update(state="processing", status="processing")
+        self.assertEqual(self._import(held["increment_id"]).imported_count, 1, "once released, it imports")
+
+    def test_quantity_rules_and_what_magento_invoiced_itself_are_kept(self):
+        bag, _hoodie = self._products()
+        order = self.magento.store.add_order(
+            [
+                {"sku": bag.default_code, "name": bag.name, "qty": 2, "price": 34},
+                {"sku": bag.default_code, "name": "Bag by the metre", "qty": 1.5, "price": 10, "is_qty_decimal": True},
+            ],
+            invoiced=True,
+        )
+        self._import(order["increment_id"])
+        lines = self._sale_order(order).order_line
+        self.assertEqual(lines.mapped("magento_qty_decimal"), ["whole", "decimal"])
+        self.assertEqual(lines.mapped("magento_qty_invoiced"), [2, 1.5])
 
     def test_missing_sku_is_named_and_others_still_imported(self):
         unknown = self.magento.store.add_order([{"sku": "WJ12-S-Blue", "name": "Jacket", "qty": 1, "price": 77}])

@@ -3,6 +3,8 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..magento_client.client import UNRESERVED
+
 
 class MagentoOperationWizard(models.TransientModel):
     """Magento > Operations: run an operation on chosen instances, then open its log."""
@@ -51,6 +53,14 @@ class MagentoOperationWizard(models.TransientModel):
         refs = [ref for ref in re.split(r"[\s,;]+", self.order_refs or "") if ref]
         if self.import_by == "increment_id" and not refs:
             raise UserError(self.env._("Enter the Magento order numbers to import, e.g. 000000012."))
+        odd = [ref for ref in refs if not UNRESERVED.match(ref)] if self.import_by == "increment_id" else []
+        if odd:
+            raise UserError(
+                self.env._(
+                    "%(refs)s: a Magento order number is made of letters, digits and - . _ ~ only.",
+                    refs=", ".join(odd),
+                )
+            )
         if self.import_by == "since" and not self.since:
             raise UserError(self.env._("Choose the date from which to import orders."))
         logs = self.env["magento.process.log"]
