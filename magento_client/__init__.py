@@ -18,6 +18,7 @@ from .errors import (
     MagentoTLSError,
     MagentoValidationError,
     fill_placeholders,
+    magento_words,
 )
 
 __all__ = [
@@ -33,4 +34,5 @@ __all__ = [
     "MagentoTimeoutError",
     "MagentoValidationError",
     "fill_placeholders",
+    "magento_words",
 ]

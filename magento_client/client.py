@@ -18,10 +18,12 @@ from .errors import (
     MagentoTimeoutError,
     MagentoTLSError,
     MagentoValidationError,
-    fill_placeholders,
+    magento_words,
 )
 
 DEFAULT_TIMEOUT = 30.0
+# The only method Magento 2.4 accepts (Framework/Oauth/Oauth.php).
+SIGNATURE_METHOD = "HMAC-SHA256"
 # A TCP connect that takes longer than this will not succeed later either.
 MAX_CONNECT_TIMEOUT = 10.0
 # What is kept of a response body in an error (process logs show it).
@@ -75,6 +77,30 @@ def search_criteria(filters=(), page_size=None, current_page=None, sort_orders=(
     return params
 
 
+# Framework/Oauth/Helper/Oauth.php: every key Magento issues is 32 characters;
+# a token of another length is refused before anything else (§2).
+OAUTH_KEY_LENGTH = 32
+
+
+def oauth_key_problem(value):
+    """Why ``value`` cannot be one of a Magento integration's four keys, or None."""
+    if any(ord(char) < 33 or ord(char) > 126 for char in value):
+        return "holds a space, a line break or another character Magento never puts in a key: copy it again."
+    if len(value) != OAUTH_KEY_LENGTH:
+        return (
+            f"has {len(value)} characters where Magento's keys have {OAUTH_KEY_LENGTH}: "
+            "copy it again, whole, from the integration in Magento."
+        )
+    return None
+
+
+def is_array_limit(error):
+    """Magento's input limit on a list (``Maximum items of type "%type" is %max``),
+    told by its parameters, whatever the language (docs/magento-behaviour.md §4)."""
+    parameters = getattr(error, "parameters", None)
+    return getattr(error, "status", None) == 400 and isinstance(parameters, dict) and {"type", "max"} <= set(parameters)
+
+
 def query_string(params):
     """Encode query parameters the way Magento decodes them (``%20``, never ``+``)."""
     return "&".join(f"{quote(str(k), safe='-._~')}={quote(str(v), safe='-._~')}" for k, v in params.items())
@@ -125,12 +151,21 @@ class MagentoClient:
             ]
             if missing:
                 raise ValueError("OAuth needs the " + ", ".join(missing) + ".")
+            for name, value in (
+                ("consumer key", consumer_key),
+                ("consumer secret", consumer_secret),
+                ("access token", access_token),
+                ("access token secret", access_token_secret),
+            ):
+                problem = oauth_key_problem(value)
+                if problem:
+                    raise ValueError(f"The {name} {problem}")
             self._auth = OAuth1(
                 consumer_key,
                 client_secret=consumer_secret,
                 resource_owner_key=access_token,
                 resource_owner_secret=access_token_secret,
-                signature_method="HMAC-SHA256",
+                signature_method=SIGNATURE_METHOD,
                 signature_type="AUTH_HEADER",
             )
             self._headers = {}
@@ -148,10 +183,11 @@ class MagentoClient:
         return f"{self.base_url}/rest/{quote(self.store_code, safe='')}/{path.lstrip('/')}"
 
     # ------------------------------------------------------------- requests
-    def request(self, method, path, *, params=None, json_body=None):
+    def request(self, method, path, *, params=None, json_body=None, route_always_exists=False):
         """Send one request and return the decoded JSON body.
 
         Every failure is raised as a :class:`MagentoError` subclass.
+        ``route_always_exists``: a 404 then means the URL reaches no REST route.
         """
         url = self.url(path)
         if params:
@@ -171,11 +207,20 @@ class MagentoClient:
                 allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
+            if tls_failed_before_sending(exc):
+                raise MagentoTLSError(
+                    f"The TLS connection to {self._host()} failed: {self._reason(exc)}. "
+                    "Check the shop's certificate; only for a test shop, turn off TLS verification.",
+                    method=method,
+                    url=url,
+                ) from None
+            # The request had left: Magento may have done the work.
             raise MagentoTLSError(
-                f"The TLS connection to {self._host()} failed: {self._reason(exc)}. "
-                "Check the shop's certificate; only for a test shop, turn off TLS verification.",
+                f"The TLS connection to {self._host()} broke while Magento's answer was read: {self._reason(exc)}.",
                 method=method,
                 url=url,
+                maybe_applied=method != "GET",
+                retryable=True,
             ) from None
         except requests.exceptions.ConnectTimeout:
             raise MagentoTimeoutError(
@@ -200,7 +245,7 @@ class MagentoClient:
                 url=url,
                 maybe_applied=method != "GET",
             ) from None
-        return self._decode(response, method, url)
+        return self._decode(response, method, url, route_always_exists)
 
     def _host(self):
         return urlsplit(self.base_url).netloc
@@ -248,10 +293,9 @@ class MagentoClient:
             maybe_applied=method != "GET",
         )
 
-    def _decode(self, response, method, url):
+    def _decode(self, response, method, url, route_always_exists=False):
         status = response.status_code
         text = response.text or ""
-        excerpt = text[:BODY_EXCERPT]
         try:
             body = response.json() if text else None
             is_json = True
@@ -264,20 +308,26 @@ class MagentoClient:
                     f"The server at {self._host()} answered HTTP {status} with something that is "
                     "not JSON: this does not look like the Magento REST API. Check the shop base URL.",
                     status=status,
-                    response_body=excerpt,
+                    response_body=text[:BODY_EXCERPT],
                     method=method,
                     url=url,
                     maybe_applied=method != "GET",
                 )
             return body
-        raise self._http_error(response, body, is_json, excerpt, method, url)
+        if isinstance(body, dict) and "trace" in body:
+            # Developer mode's stack trace holds server paths: never kept.
+            body = {key: value for key, value in body.items() if key != "trace"}
+            text = json.dumps(body)
+        error = self._http_error(response, body, is_json, text[:BODY_EXCERPT], method, url)
+        if isinstance(error, MagentoNotFoundError) and route_always_exists:
+            error.instance_fault = True
+        raise error
 
     def _http_error(self, response, body, is_json, excerpt, method, url):
-        """The typed error for a non-2xx answer."""
+        """The typed error for a non-2xx answer, decided by status and structure
+        (Magento translates its messages: their words decide nothing)."""
         status = response.status_code
-        raw = body.get("message") if isinstance(body, dict) else None
-        parameters = body.get("parameters") if isinstance(body, dict) else None
-        magento_message = fill_placeholders(raw, parameters) if raw else None
+        raw, parameters, magento_message = magento_words(body)
         common = {
             "status": status,
             "magento_message": magento_message,
@@ -287,26 +337,11 @@ class MagentoClient:
             "method": method,
             "url": url,
         }
-        if magento_message:
-            said = magento_message
-        elif is_json:
-            said = f"HTTP {status} without a message"
-        else:
-            said = f"HTTP {status} {response.reason or ''}".strip() + " (not a Magento answer, probably a proxy)"
-        if status == 401:
-            return MagentoAuthError(f"Magento refused the credentials: {said}", **common)
         if status == 429:
             return MagentoRateLimitError(
-                f"Magento (or a proxy in front of it) asks to slow down: {said}",
+                "Magento (or a proxy in front of it) asks to slow down: "
+                + (magento_message or f"HTTP {status} {response.reason or ''}".strip()),
                 retry_after=_retry_after(response.headers.get("Retry-After")),
-                **common,
-            )
-        if status == 404:
-            return MagentoNotFoundError(said, **common)
-        if status >= 500:
-            return MagentoServerError(
-                f"Magento failed with a server error: {said}",
-                maybe_applied=method != "GET",
                 **common,
             )
         if 300 <= status < 400:
@@ -315,20 +350,69 @@ class MagentoClient:
                 "check the shop base URL (http or https, www or not).",
                 **common,
             )
-        if not is_json:
+        if status >= 500:
+            said = magento_message or (
+                f"HTTP {status} without a message"
+                if is_json
+                else f"HTTP {status} {response.reason or ''}".strip() + " (not a Magento answer, probably a proxy)"
+            )
+            return MagentoServerError(
+                f"Magento failed with a server error: {said}", maybe_applied=method != "GET", **common
+            )
+        if magento_message is None:
             return MagentoProtocolError(
-                f"The server at {self._host()} answered HTTP {status} with something that is not "
-                "JSON: this does not look like the Magento REST API. Check the shop base URL.",
+                f"The server at {self._host()} answered HTTP {status} with something Magento's REST API never "
+                "sends: this does not look like Magento. Check the shop base URL.",
                 **common,
             )
-        return MagentoValidationError(said, **common)
+        if status == 401:
+            return MagentoAuthError(f"Magento refused the credentials: {magento_message}", **common)
+        credential = self._oauth_input_problem(status, parameters, body, method)
+        if credential:
+            return MagentoAuthError(
+                f"Magento refused the credentials: {magento_message}", credential=credential, **common
+            )
+        if status == 404:
+            return MagentoNotFoundError(magento_message, **common)
+        return MagentoValidationError(magento_message, **common)
+
+    def _oauth_input_problem(self, status, parameters, body, method):
+        """The OAuth field Magento's 400 is about, or None (docs/magento-behaviour.md §2).
+
+        Oauth::_validateProtocolParams answers 400 for a missing ``oauth_*``
+        field (named in ``fieldName``), a method it does not support (ours
+        comes back as the parameter) and a token of the wrong length (no
+        parameters: only a GET, whose criteria this client built, can get a
+        parameterless 400 for no other reason).
+        """
+        if status != 400 or self._auth is None:
+            return None
+        named = []
+        if isinstance(parameters, dict):
+            named.append(parameters.get("fieldName"))
+        for error in (body or {}).get("errors") or [] if isinstance(body, dict) else []:
+            if isinstance(error, dict) and isinstance(error.get("parameters"), dict):
+                named.append(error["parameters"].get("fieldName"))
+        for name in named:
+            if isinstance(name, str) and name.startswith("oauth_"):
+                return name
+        if isinstance(parameters, list) and SIGNATURE_METHOD in parameters:
+            return "oauth_signature_method"
+        if parameters is None and method == "GET":
+            return "oauth_token"
+        return None
 
     # -------------------------------------------------------------- calls
     def get_order(self, order_id):
         return self.request("GET", f"V1/orders/{int(order_id)}")
 
     def search_orders(self, filters=(), page_size=None, current_page=None, sort_orders=()):
-        return self.request("GET", "V1/orders", params=search_criteria(filters, page_size, current_page, sort_orders))
+        return self.request(
+            "GET",
+            "V1/orders",
+            params=search_criteria(filters, page_size, current_page, sort_orders),
+            route_always_exists=True,
+        )
 
     def iter_orders(self, numbers=None, created_since=None, store_id=None, page_size=100):
         """Yield pages (lists) of orders by number, or created at or after ``created_since``.
@@ -365,14 +449,29 @@ class MagentoClient:
 
     def get_store_views(self):
         """``GET /V1/store/storeViews``: every store view with its id and code."""
-        return self.request("GET", "V1/store/storeViews")
+        return self.request("GET", "V1/store/storeViews", route_always_exists=True)
 
-    def search_invoices(self, filters=(), page_size=None, current_page=None):
-        return self.request("GET", "V1/invoices", params=search_criteria(filters, page_size, current_page))
+    def search_invoices(self, filters=(), page_size=None, current_page=None, sort_orders=()):
+        return self.request(
+            "GET",
+            "V1/invoices",
+            params=search_criteria(filters, page_size, current_page, sort_orders),
+            route_always_exists=True,
+        )
 
-    def get_order_invoices(self, order_id):
-        """Every invoice Magento holds for one order (entity id)."""
-        return self.search_invoices([[("order_id", int(order_id), "eq")]]).get("items") or []
+    def get_order_invoices(self, order_id, page_size=100):
+        """Every invoice Magento holds for one order (entity id), page after page
+        (with input limits on, a list without a page size stops at the default)."""
+        invoices, page = [], 1
+        while True:
+            result = self.search_invoices(
+                [[("order_id", int(order_id), "eq")]], page_size, page, sort_orders=[("entity_id", "ASC")]
+            )
+            items = result.get("items") or []
+            invoices += items
+            if len(items) < page_size or page * page_size >= result.get("total_count", 0):
+                return invoices
+            page += 1
 
     def get_invoice(self, invoice_id):
         return self.request("GET", f"V1/invoices/{int(invoice_id)}")
@@ -446,6 +545,42 @@ def parse_entity_id(value, method=None, url=None):
             maybe_applied=True,
         )
     return entity_id
+
+
+_HANDSHAKE_FRAMES = {"do_handshake", "_validate_conn", "_ssl_wrap_socket_and_match_hostname", "ssl_wrap_socket"}
+_READ_FRAMES = {"getresponse", "_read_status", "begin", "readinto", "recv_into", "read"}
+
+
+def tls_failed_before_sending(exc):
+    """Whether a TLS error happened before the request left (handshake, certificate).
+
+    urllib3 raises the same ``SSLError`` for a failed handshake and for an
+    alert or a bad record while the answer is read, after Magento got the
+    request (docs/magento-behaviour.md §9): the frames the ``ssl`` error was
+    raised through tell them apart. When unsure, it may have been sent.
+    """
+    seen = set()
+    pending = [exc]
+    while pending:
+        cause = pending.pop()
+        if cause is None or id(cause) in seen or not isinstance(cause, BaseException):
+            continue
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        if isinstance(cause, ssl.SSLError):
+            names = []
+            tb = cause.__traceback__
+            while tb is not None:
+                names.append(tb.tb_frame.f_code.co_name)
+                tb = tb.tb_next
+            if _HANDSHAKE_FRAMES & set(names):
+                return True
+            if _READ_FRAMES & set(names):
+                return False
+        pending += [cause.__cause__, cause.__context__, getattr(cause, "reason", None)]
+        pending += [arg for arg in cause.args if isinstance(arg, BaseException)]
+    return False
 
 
 def _retry_after(value):

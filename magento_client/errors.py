@@ -42,11 +42,44 @@ def fill_placeholders(message, parameters=None):
     return _PLACEHOLDER.sub(replace, message)
 
 
+def magento_words(body):
+    """``(raw message, parameters, text)`` from any of Magento's error bodies.
+
+    The usual ``message`` (``%1``/``%name`` placeholders) with ``parameters``,
+    and the aggregate's ``errors`` list after it; the PHP fatal handler's
+    ``{"messages": {"error": [{"message"}]}}``. ``(None, None, None)`` for a
+    body Magento would not send (docs/magento-behaviour.md §3).
+    """
+    if not isinstance(body, dict):
+        return None, None, None
+    if isinstance(body.get("message"), str):
+        raw, parameters = body["message"], body.get("parameters")
+        text = fill_placeholders(raw, parameters)
+        details = [
+            fill_placeholders(error["message"], error.get("parameters"))
+            for error in body.get("errors") or []
+            if isinstance(error, dict) and isinstance(error.get("message"), str)
+        ]
+        if details:
+            text = " ".join([text, *details])
+        return raw, parameters, text
+    errors = (body.get("messages") or {}).get("error") if isinstance(body.get("messages"), dict) else None
+    texts = [e["message"] for e in errors or [] if isinstance(e, dict) and isinstance(e.get("message"), str)]
+    if texts:
+        return texts[0], None, " ".join(texts)
+    return None, None, None
+
+
 class MagentoError(Exception):
     """Base of every failure of a Magento call."""
 
     retryable = False
     maybe_applied = False
+    # The fault is the instance's (credentials, address), not the document's:
+    # the run stops for the instance and no document spends an attempt.
+    instance_fault = False
+    # Which credential to fix, when Magento's answer says it (an OAuth field name).
+    credential = None
 
     def __init__(
         self,
@@ -59,6 +92,8 @@ class MagentoError(Exception):
         response_body=None,
         retry_after=None,
         maybe_applied=None,
+        retryable=None,
+        credential=None,
         method=None,
         url=None,
     ):
@@ -74,6 +109,10 @@ class MagentoError(Exception):
         self.url = url
         if maybe_applied is not None:
             self.maybe_applied = maybe_applied
+        if retryable is not None:
+            self.retryable = retryable
+        if credential is not None:
+            self.credential = credential
 
     def __str__(self):
         return self.message
@@ -90,11 +129,15 @@ class MagentoTimeoutError(MagentoConnectionError):
 
 
 class MagentoTLSError(MagentoError):
-    """The TLS handshake or certificate check failed: a configuration problem."""
+    """TLS failed: before the request left (handshake, certificate: a
+    configuration problem), or while reading the answer (``maybe_applied``)."""
 
 
 class MagentoAuthError(MagentoError):
-    """401: wrong, expired or under-privileged credentials."""
+    """Wrong, expired or under-privileged credentials: a 401, or one of the
+    400s Magento's OAuth check answers (a missing field, an unsupported method)."""
+
+    instance_fault = True
 
 
 class MagentoValidationError(MagentoError):

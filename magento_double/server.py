@@ -14,10 +14,12 @@ connection before or after the work is done, malformed or unexpected bodies.
 """
 
 import json
+import os
 import random
 import re
 import secrets
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -71,6 +73,7 @@ FAULT_KINDS = (
     "malformed",  # do the work, then answer a broken JSON body
     "body",  # do the work, then answer the given body (e.g. a wrong id type)
     "latency",  # wait `seconds`, then behave normally
+    "tls_break_after",  # do the work, then break the TLS stream (a bad record) instead of answering
 )
 
 
@@ -116,8 +119,11 @@ class MagentoDouble:
         latency=0.0,
         resources=ALL_RESOURCES,
         magento_version="2.4.6",
+        tls=None,
     ):
         self.host = host
+        # (certificate file, key file): serve HTTPS, so that TLS faults can be made.
+        self.tls = tls
         # 2.4.7+ encodes signed query values once more (docs/magento-behaviour.md §2).
         self.magento_version = magento_version
         self.port = port
@@ -174,7 +180,7 @@ class MagentoDouble:
 
     @property
     def url(self):
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def inject(self, kind, **kwargs):
         """Add a fault; return it (its ``used`` counter tells whether it fired)."""
@@ -252,6 +258,13 @@ class MagentoDouble:
 
         self._server = _Server((self.host, self.port), Handler)
         self._server.daemon_threads = True
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            # Handshakes happen in each request's thread, not in the accept loop.
+            self._server.socket = context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="magento-double", daemon=True
@@ -426,6 +439,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.kind == "error_after":
                 self._send_error_fault(fault, entry)
                 return
+            if fault.kind == "tls_break_after":
+                self._break_tls(entry)
+                return
         self._send(status, json.dumps(body), entry=entry)
 
     def _send_error_fault(self, fault, entry):
@@ -480,7 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
         granted = frozenset()
         if header[:6].lower() == "oauth ":
             # Helper\Request::getRequestUrl: scheme, the Host header as sent, the path.
-            url = f"http://{self.headers.get('Host')}{path}"
+            url = f"{'https' if magento.tls else 'http'}://{self.headers.get('Host')}{path}"
             try:
                 integration = oauth.verify(
                     method,
@@ -562,6 +578,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
         if entry is not None:
             entry["done"] = time.time()
+
+    def _break_tls(self, entry):
+        """Write a TLS record no key can decrypt under the session: the client's
+        read fails with an SSL error after its request was handled."""
+        entry["done"] = time.time()
+        self.close_connection = True
+        raw = socket.socket(fileno=os.dup(self.connection.fileno()))
+        try:
+            raw.sendall(b"\x17\x03\x03\x00\x20" + bytes(32))
+        finally:
+            raw.close()
 
     def _drop(self, entry=None):
         """Close the connection with no answer at all."""

@@ -17,6 +17,7 @@ from magento_client import (
     MagentoValidationError,
     fill_placeholders,
 )
+from magento_double import MagentoDouble
 
 
 def test_url_contains_store_code(magento):
@@ -237,3 +238,132 @@ def test_credentials_never_in_error_text(magento):
 )
 def test_fill_placeholders(message, parameters, expected):
     assert fill_placeholders(message, parameters) == expected
+
+
+# ------------------------------------------------- Magento's error shapes (§3)
+def test_php_fatal_shape_gives_magento_words(magento, client):
+    body = {"messages": {"error": [{"code": 500, "message": "Server internal error. See details in report api/1234"}]}}
+    magento.inject("error", status=500, body=body)
+    with pytest.raises(MagentoServerError) as info:
+        client.test_connection()
+    assert info.value.magento_message == "Server internal error. See details in report api/1234"
+    assert "Server internal error" in str(info.value)
+
+
+def test_aggregate_errors_are_all_shown(magento, client):
+    body = {
+        "message": "One or more input exceptions have occurred.",
+        "errors": [
+            {"message": '"%fieldName" is required. Enter and try again.', "parameters": {"fieldName": "qty"}},
+            {"message": '"%fieldName" is required. Enter and try again.', "parameters": {"fieldName": "items"}},
+        ],
+    }
+    magento.inject("error", status=400, method="POST", body=body)
+    with pytest.raises(MagentoValidationError) as info:
+        client.create_invoice(1, [(1, 1)])
+    assert info.value.magento_message == (
+        'One or more input exceptions have occurred. "qty" is required. Enter and try again. '
+        '"items" is required. Enter and try again.'
+    )
+
+
+def test_filled_500_and_developer_trace_never_kept(magento, client):
+    body = {
+        "message": "Internal Error. Details are available in Magento log file. Report ID: webapi-6523",
+        "trace": "#0 /var/www/html/vendor/magento/x.php(12)",
+    }
+    magento.inject("error", status=500, body=body)
+    with pytest.raises(MagentoServerError) as info:
+        client.test_connection()
+    assert info.value.magento_message == body["message"]
+    assert "/var/www" not in info.value.response_body and "trace" not in info.value.response_body
+
+
+@pytest.mark.parametrize(
+    ("body", "content"),
+    [({"error": "Not Found"}, "json"), ("<html><h1>404 Not Found</h1></html>", "html")],
+)
+def test_something_that_is_not_magento_says_so(magento, client, body, content):
+    if content == "html":
+        magento.inject("html", status=404)
+    else:
+        magento.inject("error", status=404, body=body)
+    with pytest.raises(MagentoProtocolError, match="does not look like Magento"):
+        client.test_connection()
+
+
+# ------------------------------- credential refusals Magento answers with 400 (§2)
+@pytest.mark.parametrize(
+    "message",
+    ['"%fieldName" is required. Enter and try again.', '"%fieldName" est obligatoire. Saisissez-le et réessayez.'],
+)
+def test_missing_oauth_field_is_a_credential_error_in_any_language(magento, client, message):
+    magento.inject(
+        "error", status=400, method="POST", body={"message": message, "parameters": {"fieldName": "oauth_token"}}
+    )
+    with pytest.raises(MagentoAuthError) as info:
+        client.create_invoice(1, [(1, 1)])
+    assert (info.value.status, info.value.credential, info.value.instance_fault) == (400, "oauth_token", True)
+
+
+def test_unsupported_signature_method_is_a_credential_error(magento, client, monkeypatch):
+    from magento_double import oauth
+
+    monkeypatch.setattr(oauth, "SUPPORTED_METHODS", ("HMAC-SHA1",))
+    with pytest.raises(MagentoAuthError) as info:
+        client.test_connection()
+    assert (info.value.status, info.value.credential) == (400, "oauth_signature_method")
+    assert info.value.magento_message == "Signature method HMAC-SHA256 is not supported"
+
+
+def test_parameterless_400_on_a_list_call_is_the_token(magento, client):
+    # Whatever the words (a translated "The token length is invalid..."), only the token can cause it.
+    magento.inject("error", status=400, method="GET", body={"message": "Die Tokenlänge ist ungültig."})
+    with pytest.raises(MagentoAuthError) as info:
+        client.test_connection()
+    assert info.value.credential == "oauth_token"
+
+
+def test_invoice_refusal_is_not_a_credential_error(client, order):
+    client.create_invoice(order["entity_id"], [])
+    with pytest.raises(MagentoValidationError) as info:
+        client.create_invoice(order["entity_id"], [])
+    assert not info.value.instance_fault
+
+
+def test_no_route_is_the_instance_fault_not_found_order_is_not(magento, client):
+    with pytest.raises(MagentoNotFoundError) as info:
+        client.create_invoice(999, [(1, 1)])
+    assert not info.value.instance_fault
+    wrong = MagentoClient(magento.url, store_code="nope", **magento.credentials)
+    with pytest.raises(MagentoNotFoundError) as info:
+        wrong.test_connection()
+    assert info.value.instance_fault
+
+
+# ------------------------------------------- TLS: before or after the request (§9)
+@pytest.fixture
+def tls_magento(tmp_path):
+    from magento_double.tls import self_signed
+
+    with MagentoDouble(tls=self_signed(str(tmp_path))) as double:
+        yield double
+
+
+def test_tls_broken_after_the_request_may_have_created_the_invoice(tls_magento):
+    order = tls_magento.store.add_order([{"sku": "A", "name": "A", "qty": 1, "price": 1}])
+    client = MagentoClient(tls_magento.url, verify_tls=False, timeout=5, **tls_magento.credentials)
+    tls_magento.inject("tls_break_after", method="POST")
+    with pytest.raises(MagentoTLSError, match="broke while Magento's answer was read") as info:
+        client.create_invoice(order["entity_id"], [(order["items"][0]["item_id"], 1)])
+    assert info.value.maybe_applied and info.value.retryable
+    assert len(tls_magento.store.invoices) == 1, "Magento did create it"
+
+
+def test_tls_certificate_refused_before_anything_was_sent(tls_magento):
+    order = tls_magento.store.add_order([{"sku": "A", "name": "A", "qty": 1, "price": 1}])
+    client = MagentoClient(tls_magento.url, timeout=5, **tls_magento.credentials)
+    with pytest.raises(MagentoTLSError, match="certificate") as info:
+        client.create_invoice(order["entity_id"], [(order["items"][0]["item_id"], 1)])
+    assert not info.value.maybe_applied and not info.value.retryable
+    assert not tls_magento.requests() and not tls_magento.store.invoices

@@ -238,7 +238,7 @@ def test_paging_and_total_count(client, magento):
 
 
 def test_input_limits_cap_page_size(client, magento):
-    magento.input_limits = True
+    magento.input_limits = True  # Maximum Page Size: 300 unless configured
     with pytest.raises(MagentoValidationError) as info:
         client.search_orders(page_size=301)
     assert info.value.magento_message == "Maximum SearchCriteria pageSize is 300"
@@ -334,3 +334,26 @@ def test_sort_orders(client, magento):
     }
     found = client.request("GET", "V1/orders", params=params)
     assert [o["increment_id"] for o in found["items"]] == ["000000009", "000000005", "000000002"]
+
+
+def test_input_limits_refuse_a_long_items_array(client, magento):
+    """The input processor refuses a list longer than Input List Limit (§4)."""
+    magento.input_limits = {"array": 2}
+    order = magento.store.add_order([{"sku": f"S{n}", "name": f"S{n}", "qty": 1, "price": 1} for n in range(3)])
+    with pytest.raises(MagentoValidationError) as info:
+        client.create_invoice(order["entity_id"], [(item["item_id"], 1) for item in order["items"]])
+    assert info.value.raw_message == 'Maximum items of type "%type" is %max'
+    assert info.value.parameters == {"type": "\\Magento\\Sales\\Api\\Data\\InvoiceItemCreationInterface", "max": 2}
+    assert not magento.store.invoices
+
+
+def test_invoice_look_up_pages_through_every_invoice_of_the_order(client, magento):
+    magento.input_limits = {"default_page_size": 20}
+    order = magento.store.add_order([{"sku": "A", "name": "A", "qty": 130, "price": 1}])
+    item_id = order["items"][0]["item_id"]
+    for number in range(125):
+        body = {"items": [{"order_item_id": item_id, "qty": 1}], "comment": {"comment": f"Odoo invoice INV/{number}"}}
+        magento.store.invoice_order(order["entity_id"], body)
+    invoices = client.get_order_invoices(order["entity_id"])
+    assert len(invoices) == 125
+    assert invoices[-1]["comments"][0]["comment"] == "Odoo invoice INV/124"

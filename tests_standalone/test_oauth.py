@@ -112,22 +112,39 @@ def test_nonce_replay_is_refused(magento):
 
 
 @pytest.mark.parametrize(
-    ("override", "message"),
+    ("override", "message", "status"),
     [
-        ({"consumer_key": "short"}, "Consumer key is not the correct length"),
-        ({"access_token": "b" * 33}, "The token length is invalid. Check the length and try again."),
-        ({"consumer_key": "f" * 32}, "A consumer having the specified key does not exist"),
-        ({"access_token": "a" * 32}, "Specified token does not exist"),
-        ({"consumer_secret": "b" * 32}, "The signature is invalid. Verify and try again."),
+        ({"consumer_key": "short"}, "Consumer key is not the correct length", 401),
+        ({"access_token": "b" * 33}, "The token length is invalid. Check the length and try again.", 400),
+        ({"consumer_key": "f" * 32}, "A consumer having the specified key does not exist", 401),
+        ({"access_token": "a" * 32}, "Specified token does not exist", 401),
+        ({"consumer_secret": "b" * 32}, "The signature is invalid. Verify and try again.", 401),
     ],
 )
-def test_wrong_credentials_are_refused_with_magento_text(magento, override, message):
-    client = MagentoClient(magento.url, **dict(magento.credentials, **override))
+def test_wrong_credentials_are_refused_with_magento_text(magento, override, message, status):
+    """Token\\Provider and Oauth::_validateProtocolParams: 401, or 400 for an input exception (§2)."""
+    with pytest.raises(oauth.OAuthError) as info:
+        _verify(magento, *_signed_header(magento, **override))
+    assert (info.value.message, info.value.status) == (message, status)
+
+
+def test_wrong_secret_through_the_client(magento):
+    client = MagentoClient(magento.url, **dict(magento.credentials, consumer_secret="b" * 32))
     with pytest.raises(MagentoError) as info:
         client.test_connection()
-    assert info.value.magento_message == message
-    # Magento answers the token length with 400 (an OauthInputException), the others with 401.
-    assert info.value.status == (400 if "length is invalid" in message else 401)
+    assert (info.value.status, info.value.magento_message) == (401, "The signature is invalid. Verify and try again.")
+
+
+@pytest.mark.parametrize(
+    ("override", "words"),
+    [
+        ({"access_token": "b" * 31}, "The access token has 31 characters where Magento's keys have 32"),
+        ({"consumer_key": "a" * 31 + "\n"}, "The consumer key holds a space, a line break"),
+    ],
+)
+def test_client_refuses_keys_magento_never_issues(magento, override, words):
+    with pytest.raises(ValueError, match=words):
+        MagentoClient(magento.url, **dict(magento.credentials, **override))
 
 
 def test_tampered_query_breaks_signature(magento):
