@@ -88,12 +88,14 @@ def failure_outcome(error):
     Each invoice is tried once per run, so a transient fault counts as at most
     one attempt per run; a permanent refusal counts every time. Refused
     credentials (401) stop the run for the instance without spending the
-    invoices' attempts: the fault is the configuration's, not theirs.
+    invoices' attempts: the fault is the configuration's, not theirs. The
+    same goes for Magento's OAuth 400s and an address without a REST route.
     """
     if getattr(error, "deferred", False):
         # Not a failure of the invoice: we wait for Magento to settle.
         return FailureOutcome(counts_attempt=False, uncertain=True, stops_run=False)
-    if getattr(error, "status", None) == 401:
+    if getattr(error, "instance_fault", False):
+        # Credentials (a 401, or an OAuth 400) or an address without a REST route.
         return FailureOutcome(counts_attempt=False, uncertain=bool(error.maybe_applied), stops_run=True)
     return FailureOutcome(counts_attempt=True, uncertain=bool(getattr(error, "maybe_applied", False)), stops_run=False)
 

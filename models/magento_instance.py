@@ -3,8 +3,20 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..magento_client import MagentoAuthError, MagentoClient, MagentoError, MagentoNotFoundError
+from ..magento_client import (
+    MagentoAuthError,
+    MagentoClient,
+    MagentoError,
+    MagentoNotFoundError,
+    MagentoValidationError,
+)
+from ..magento_client.client import is_array_limit, oauth_key_problem
 
+# The OAuth fields Magento names in its 400s, as the instance form labels them.
+CREDENTIAL_NAMES = {
+    "oauth_consumer_key": "Consumer Key",
+    "oauth_token": "Access Token",
+}
 CREDENTIAL_FIELDS = (
     "consumer_key",
     "consumer_secret",
@@ -118,6 +130,19 @@ class MagentoInstance(models.Model):
             vals = dict(vals, magento_store_id=0)
         return super().write(vals)
 
+    @api.constrains("auth_method", "consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    def _check_oauth_keys(self):
+        labels = {name: self._fields[name].get_description(self.env)["string"] for name in CREDENTIAL_FIELDS}
+        for instance in self.sudo().filtered(lambda i: i.auth_method == "oauth"):
+            for name in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
+                problem = instance[name] and oauth_key_problem(instance[name])
+                if problem:
+                    raise ValidationError(
+                        self.env._(
+                            "The %(key)s of %(name)s %(problem)s", key=labels[name], name=instance.name, problem=problem
+                        )
+                    )
+
     @api.constrains("url")
     def _check_url(self):
         for instance in self:
@@ -174,9 +199,29 @@ class MagentoInstance(models.Model):
         return lambda: MagentoClient(**settings)
 
     def _explain_error(self, error):
-        """A Magento error in plain words, with what to do about it."""
+        """A Magento error in plain words, with what to do about it.
+
+        Decided by the error's type and structure, never by Magento's words,
+        which come in the store view's language.
+        """
         self.ensure_one()
         if isinstance(error, MagentoAuthError):
+            key = CREDENTIAL_NAMES.get(error.credential)
+            if key:
+                return self.env._(
+                    "%(error)s Magento's OAuth check refused the %(key)s of %(name)s: a Settings administrator "
+                    "copies it again, whole, from the integration (System > Extensions > Integrations).",
+                    error=error,
+                    key=key,
+                    name=self.name,
+                )
+            if error.credential == "oauth_signature_method":
+                return self.env._(
+                    "%(error)s This Magento does not accept HMAC-SHA256 signatures, which every Magento from 2.4 "
+                    "on does: check the shop base URL of %(name)s.",
+                    error=error,
+                    name=self.name,
+                )
             return self.env._(
                 "%(error)s Check the credentials of %(name)s: in Magento, System > Extensions > "
                 "Integrations, the integration must be active and allowed the Sales resources "
@@ -184,10 +229,19 @@ class MagentoInstance(models.Model):
                 error=error,
                 name=self.name,
             )
-        if isinstance(error, MagentoNotFoundError) and error.raw_message == "Request does not match any route.":
+        if isinstance(error, MagentoValidationError) and is_array_limit(error):
             return self.env._(
-                "Magento has no REST route at %(url)s: check the shop base URL and the REST "
+                "%(error)s Magento's Web API input limits are on and take at most %(max)s items in one invoice. "
+                "In Magento, Stores > Configuration > Services > Magento Web API > Web Api Input Limits: raise "
+                "Input List Limit (or turn the limits off), then export again.",
+                error=error,
+                max=error.parameters.get("max"),
+            )
+        if isinstance(error, MagentoNotFoundError) and error.instance_fault:
+            return self.env._(
+                "%(error)s Magento has no REST route at %(url)s: check the shop base URL and the REST "
                 "store code (%(code)s) of %(name)s.",
+                error=error,
                 url=error.url or self.url,
                 code=self.store_code,
                 name=self.name,

@@ -32,6 +32,7 @@ from odoo.modules import module as odoo_module
 from odoo.tools import split_every
 
 from ..magento_client import MagentoError
+from ..magento_client.client import is_array_limit
 from ..magento_export.payload import invoice_comment
 from ..magento_export.pipeline import InFlight
 from ..magento_export.policy import (
@@ -420,7 +421,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             status, response, retryable = None, None, False
         elif isinstance(error, MagentoError):
             outcome = failure_outcome(error)
-            message = str(error)
+            # Magento's words; with what to change when only the merchant's settings can help.
+            message = instance._explain_error(error) if is_array_limit(error) else str(error)
             status = error.status
             response = error.response_body
             retryable = error.retryable

@@ -331,6 +331,13 @@ class MagentoOrderImporter(models.AbstractModel):
             methods[code] = (
                 self.env["magento.payment.method"]
                 .sudo()
-                .create({"instance_id": instance.id, "code": code, "name": code})
+                .create(
+                    {
+                        "instance_id": instance.id,
+                        "code": code,
+                        "name": code,
+                        "capture_on_export": self.env["magento.payment.method"]._default_capture(code),
+                    }
+                )
             )
         return methods[code]

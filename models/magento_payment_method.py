@@ -1,4 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+# Magento's offline methods (module-offline-payments, plus "free"): nothing to
+# capture. Any other code is a gateway, whose payment may be only authorized
+# (docs/magento-behaviour.md §5).
+OFFLINE_METHODS = frozenset({"checkmo", "banktransfer", "cashondelivery", "purchaseorder", "free"})
 
 
 class MagentoPaymentMethod(models.Model):
@@ -27,6 +32,27 @@ class MagentoPaymentMethod(models.Model):
         help="Ask Magento to capture the payment online when it creates the invoice. "
         "Leave off for offline methods and payments captured elsewhere.",
     )
+    is_offline = fields.Boolean(
+        string="Offline Method",
+        compute="_compute_is_offline",
+        help="One of Magento's offline methods (check, bank transfer, cash on delivery, purchase order, free): "
+        "there is no money to capture.",
+    )
+    uncaptured_risk = fields.Boolean(
+        compute="_compute_is_offline",
+        help="A gateway's invoice exported without capture: Magento marks it paid without taking the money.",
+    )
+
+    @api.depends("code", "capture_on_export")
+    def _compute_is_offline(self):
+        for method in self:
+            method.is_offline = (method.code or "").strip() in OFFLINE_METHODS
+            method.uncaptured_risk = bool(method.code) and not method.is_offline and not method.capture_on_export
+
+    @api.model
+    def _default_capture(self, code):
+        """What the import sets on a method it creates: capture a gateway's payment."""
+        return (code or "").strip() not in OFFLINE_METHODS
 
     _sql_constraints = [
         (

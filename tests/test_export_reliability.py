@@ -7,6 +7,7 @@ while the Magento double keeps whatever it did.
 
 import itertools
 import socket
+import tempfile
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -303,7 +304,7 @@ class TestFaults(ReliabilityCommon):
             sale_order, _order = self._magento_order()
             moves |= self._invoice(sale_order)
         self.instance.export_concurrency = 1
-        self.instance.access_token_secret = "rotated-in-magento"
+        self.instance.access_token_secret = "r" * 32  # rotated in Magento
         log = self._bulk_export()
         self.assertEqual(log.state, "failed")
         self.assertIn("The run stopped: Magento refused the credentials: The signature is invalid.", log.summary)
@@ -314,6 +315,68 @@ class TestFaults(ReliabilityCommon):
         self.assertEqual(result["params"]["type"], "danger")
         self.assertIn("System > Extensions > Integrations", result["params"]["message"], "the button says what to do")
         self.assertFalse(any(moves.mapped("magento_export_sent_at")))
+
+    def test_oauth_400_stops_the_run_without_spending_attempts(self):
+        """Magento answers a missing OAuth field with 400, in the store's language (§2)."""
+        moves = self.env["account.move"]
+        for _ in range(2):
+            sale_order, _order = self._magento_order()
+            moves |= self._invoice(sale_order)
+        self.instance.export_concurrency = 1
+        body = {"message": '"%fieldName" est obligatoire.', "parameters": {"fieldName": "oauth_token"}}
+        self.magento.inject("error", status=400, method="POST", body=body)
+        posts_before = len(self.magento.requests("POST"))
+        log = self._bulk_export()
+        self.assertEqual(log.state, "failed")
+        self.assertIn('Magento refused the credentials: "oauth_token" est obligatoire.', log.summary)
+        self.assertIn("refused the Access Token of Luma Shop", log.summary)
+        self.assertEqual(moves.mapped("magento_export_attempts"), [0, 0])
+        self.assertEqual(len(self.magento.requests("POST")) - posts_before, 1, "the run stopped at the first refusal")
+
+    def test_key_of_a_length_magento_never_issues_stops_before_sending(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        # Saved before keys were checked on save (the form now refuses it).
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE magento_instance SET access_token = %s WHERE id = %s", ["a" * 31, self.instance.id])
+        self.instance.invalidate_recordset()
+        posts_before = len(self.magento.requests("POST"))
+        log = self._bulk_export()
+        self.assertIn("The access token has 31 characters where Magento's keys have 32", log.summary)
+        self.assertEqual(len(self.magento.requests("POST")), posts_before, "nothing sent")
+        self.assertEqual(move.magento_export_attempts, 0)
+
+    def test_tls_broken_after_the_request_is_looked_up_not_posted_again(self):
+        from ..magento_double import MagentoDouble
+        from ..magento_double.tls import self_signed
+
+        with tempfile.TemporaryDirectory() as folder, MagentoDouble(tls=self_signed(folder)) as tls_magento:
+            self.patch(self, "magento", tls_magento)
+            self.instance.write({"url": tls_magento.url, "verify_tls": False, **tls_magento.credentials})
+            sale_order, order = self._magento_order()
+            move = self._invoice(sale_order)
+            tls_magento.inject("tls_break_after", method="POST")
+            log = self._bulk_export()
+            self.assertIn("broke while Magento's answer was read", log.line_ids.message)
+            self.assertTrue(move.magento_export_sent_at, "Magento may hold it: look it up first")
+            self._bulk_export()
+            self._assert_exactly_one(move, order)
+            self.assertEqual(len(self._invoice_posts(order)), 1, "found, not posted again")
+
+    def test_more_items_than_magento_input_limits_allow(self):
+        self.patch(self.magento, "input_limits", {"array": 1})
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        log = self._bulk_export()
+        self.assertEqual(
+            log.line_ids.message,
+            'Maximum items of type "\\Magento\\Sales\\Api\\Data\\InvoiceItemCreationInterface" is 1 '
+            "Magento's Web API input limits are on and take at most 1 items in one invoice. In Magento, Stores > "
+            "Configuration > Services > Magento Web API > Web Api Input Limits: raise Input List Limit (or turn "
+            "the limits off), then export again.",
+        )
+        self.assertEqual((move.magento_export_attempts, len(self._invoice_posts(order))), (1, 1))
+        self.assertFalse(move.magento_export_sent_at, "a refusal: nothing to look up")
 
     def test_404_order(self):
         sale_order, _order = self._magento_order()
@@ -494,7 +557,7 @@ class TestSecrets(ReliabilityCommon):
         secrets = list(self.magento.credentials.values())
         shown = []
         # A wrong secret (401), a validation error, a 500, a lost answer, a timeout.
-        self.instance.access_token_secret = "not-the-secret-" + "x" * 20
+        self.instance.access_token_secret = "not-the-secret-" + "x" * 17
         secrets.append(self.instance.access_token_secret)
         sale_order, _order = self._magento_order()
         move = self._invoice(sale_order)

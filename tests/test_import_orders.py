@@ -66,6 +66,20 @@ class TestImportOrders(MagentoTestCommon):
         method = sale_order.magento_payment_method_id
         self.assertEqual((method.code, method.create_invoice_on), ("purchaseorder", False), "new method: never export")
 
+    def test_new_payment_methods_get_a_safe_capture_default(self):
+        gateway = self._magento_only_order(payment_method="braintree")
+        offline = self._magento_only_order(payment_method="purchaseorder")
+        self._import(f"{gateway['increment_id']} {offline['increment_id']}")
+        braintree = self._sale_order(gateway).magento_payment_method_id
+        purchaseorder = self._sale_order(offline).magento_payment_method_id
+        self.assertEqual((braintree.capture_on_export, braintree.uncaptured_risk), (True, False))
+        self.assertEqual((purchaseorder.capture_on_export, purchaseorder.is_offline), (False, True))
+        braintree.create_invoice_on = "validate"
+        move = self._sale_order(gateway)._create_invoices()
+        move.action_post()
+        move.action_magento_export_invoice()
+        self.assertTrue(self.magento.requests("POST")[-1]["json"]["capture"], "Magento is asked to capture")
+
     def test_import_again_never_duplicates_and_reuses_customer(self):
         order = self._magento_only_order(customer_email="roni_cost@example.com")
         self._import(order["increment_id"])

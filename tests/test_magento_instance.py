@@ -21,9 +21,9 @@ class TestMagentoInstance(MagentoTestCommon):
             self.assertTrue(form.verify_tls, "TLS verification must be on by default")
             self.assertEqual(form.timeout, 30)
             form.consumer_key = "k" * 32
-            form.consumer_secret = "s"
-            form.access_token = "t"
-            form.access_token_secret = "ts"
+            form.consumer_secret = "s" * 32
+            form.access_token = "t" * 32
+            form.access_token_secret = "u" * 32
             form.notify_customer_on_invoice = True
         instance = form.record
         self.assertEqual(instance.company_id, self.env.company)
@@ -74,7 +74,7 @@ class TestMagentoInstance(MagentoTestCommon):
         self.assertEqual(self.magento.requests()[-1]["auth"], "Bearer")
 
     def test_test_connection_wrong_password(self):
-        self.instance.access_token_secret = "wrong-secret"
+        self.instance.access_token_secret = "wrong-secret" + "w" * 20
         with self.assertRaises(UserError) as error:
             self.instance.action_test_connection()
         message = str(error.exception)
@@ -97,6 +97,37 @@ class TestMagentoInstance(MagentoTestCommon):
         with self.assertRaises(UserError) as error:
             self.instance.action_test_connection()
         self.assertIn("check the shop base URL and the REST store code (nl)", str(error.exception))
+
+    def test_test_connection_to_something_that_is_not_magento(self):
+        self.magento.inject("error", status=404, method="GET", body={"error": "Not Found"})
+        with self.assertRaises(UserError) as error:
+            self.instance.action_test_connection()
+        self.assertIn("this does not look like Magento. Check the shop base URL.", str(error.exception))
+        self.assertNotIn("no such order", str(error.exception))
+
+    def test_keys_magento_never_issues_are_refused_on_save(self):
+        for value, words in (("a" * 31, "has 31 characters"), ("a" * 31 + "\n", "a line break")):
+            with self.subTest(value=value), self.assertRaisesRegex(ValidationError, f"Access Token .*{words}"):
+                self.instance.access_token = value
+
+    def test_test_connection_reads_the_store_view(self):
+        result = self.instance.action_test_connection()
+        self.assertIn("Store view default has the id 1.", result["params"]["message"])
+        self.assertEqual(self.instance.magento_store_id, 1)
+
+    def test_payment_method_form_warns_when_a_gateway_payment_is_not_captured(self):
+        with Form(self.env["magento.payment.method"]) as form:
+            form.instance_id = self.instance
+            form.code = "braintree"
+            form.name = "Braintree"
+            self.assertTrue(form.uncaptured_risk, "a gateway, exported without capture")
+            form.capture_on_export = True
+            self.assertFalse(form.uncaptured_risk)
+            form.code = "free"
+            form.capture_on_export = False
+            self.assertFalse(form.uncaptured_risk, "an offline method has nothing to capture")
+        arch = self.env["magento.payment.method"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("The money may never be captured.", arch)
 
     def test_incomplete_instance_says_what_is_missing(self):
         self.instance.consumer_secret = False
