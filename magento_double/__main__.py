@@ -17,9 +17,18 @@ def main(argv=None):
     parser.add_argument("--seed", action="store_true", help="create demo orders")
     parser.add_argument("--bearer", action="store_true", help="accept the integration token as a bearer token")
     parser.add_argument("--credentials-file", help="also write the integration credentials to this JSON file")
+    parser.add_argument(
+        "--magento-version", default="2.4.6", help="2.4.7 or later verifies signatures as those versions do"
+    )
     args = parser.parse_args(argv)
 
-    double = MagentoDouble(args.host, args.port, latency=args.latency, integration_as_bearer=args.bearer)
+    double = MagentoDouble(
+        args.host,
+        args.port,
+        latency=args.latency,
+        integration_as_bearer=args.bearer,
+        magento_version=args.magento_version,
+    )
     if args.seed:
         seed_demo_orders(double.store)
     double.start()
