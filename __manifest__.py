@@ -17,6 +17,7 @@
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "wizards/magento_operation_wizard_views.xml",
+        "wizards/magento_invoice_link_wizard_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",
         "data/product_data.xml",

@@ -6,9 +6,14 @@ COMMENT_PREFIX = "Odoo invoice "
 QTY_DIGITS = 4
 
 
-def invoice_comment(invoice_name):
-    """The comment that ties a Magento invoice to its Odoo invoice."""
-    return f"{COMMENT_PREFIX}{invoice_name}"
+def invoice_comment(invoice_name, ref):
+    """The comment that ties a Magento invoice to its Odoo invoice.
+
+    ``ref`` (the database and the invoice's record) makes it unique to that
+    Odoo invoice: a deleted invoice, or another database's, with the same
+    number never matches.
+    """
+    return f"{COMMENT_PREFIX}{invoice_name} [{ref}]"
 
 
 def build_items(lines):
@@ -36,17 +41,22 @@ def _items_of(magento_invoice):
     return items
 
 
-def find_existing_invoice(magento_invoices, comment, items, claimed_ids=()):
-    """The Magento invoice already created for this export, if any.
+def find_existing_invoice(magento_invoices, comment, items, claimed_ids=(), own=False):
+    """The Magento invoice that stands for this Odoo invoice, if any.
 
-    First by the comment carrying the Odoo invoice number (exact); then, for an
-    invoice whose comment was lost, by items and quantities, among invoices no
-    Odoo invoice has claimed yet. Returns the Magento invoice dict or None.
+    By its comment, unique to the Odoo invoice: Magento saves the comment in
+    the invoice's own transaction, so after a lost answer an invoice without
+    it is not ours (docs/magento-behaviour.md §5). With ``own``, the order's
+    quantities were invoiced by Magento itself: one of Magento's own invoices
+    (no Odoo comment, not claimed by another Odoo invoice) with exactly these
+    items and quantities stands for it. Returns the Magento invoice dict or None.
     """
     claimed = {int(i) for i in claimed_ids}
     for invoice in magento_invoices:
         if any((c.get("comment") or "").strip() == comment for c in invoice.get("comments") or []):
             return invoice
+    if not own:
+        return None
     wanted = {item_id: round(qty, QTY_DIGITS) for item_id, qty in items}
     for invoice in magento_invoices:
         if int(invoice.get("entity_id") or 0) in claimed:

@@ -42,10 +42,16 @@ def export_status(
     instance_active,
     currency_matches,
     has_items,
+    no_export=False,
+    invoiced_in_magento=False,
 ):
     """Return ``(status, reason_code)``; the code is None unless not exportable/waiting."""
     if magento_invoice_id:
         return "exported", None
+    if no_export:
+        return "not_exportable", "marked_not_to_export"
+    if invoiced_in_magento:
+        return "not_exportable", "invoiced_in_magento"
     if move_type != "out_invoice":
         return "not_exportable", "not_customer_invoice"
     if order_count > 1:

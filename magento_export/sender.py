@@ -84,7 +84,7 @@ def export_invoice(client, job, sleep=time.sleep):
         except Exception as error:
             error.maybe_applied = job.uncertain
             raise
-        existing = find_existing_invoice(invoices, job.comment, job.items, job.claimed_ids)
+        existing = find_existing_invoice(invoices, job.comment, job.items, job.claimed_ids, own=job.link_only)
         if existing is not None:
             own = not any((c.get("comment") or "").strip() == job.comment for c in existing.get("comments") or [])
             return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own)

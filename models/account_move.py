@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..magento_export.payload import build_items
+from ..magento_export.payload import build_items, invoice_comment
 from ..magento_export.policy import EXPORTABLE, MAX_ATTEMPTS, export_status
 
 EXPORT_STATES = [
@@ -24,12 +24,22 @@ EXPORT_REASONS = [
     ("payment_method_never", "Its payment method never exports invoices (Create Invoice on Magento is blank)"),
     ("currency_mismatch", "The invoice currency differs from the order's"),
     ("no_magento_items", "No invoice line is linked to a Magento order item"),
+    ("marked_not_to_export", "A Magento manager marked it Not to Export"),
+    (
+        "invoiced_in_magento",
+        "Magento already invoiced these goods, with an invoice credited in Odoo since: Magento never invoices "
+        "them twice",
+    ),
     ("not_posted", "Waits for the invoice to be posted"),
     ("not_paid", "Waits for payment: its payment method exports once the invoice is in payment or paid"),
 ]
 
 
 MAGENTO_WRITABLE = {
+    "magento_exported_items",
+    "magento_invoiced_in_magento",
+    "magento_no_export",
+    "magento_no_export_reason",
     "magento_invoice_id",
     "magento_invoice_ref",
     "magento_export_attempts",
@@ -79,6 +89,120 @@ class AccountMove(models.Model):
         EXPORT_REASONS, string="Why", compute="_compute_magento_export_state", store=True
     )
     magento_log_line_ids = fields.One2many("magento.process.log.line", "move_id", string="Magento Log")
+    magento_no_export = fields.Boolean(string="Not to Export", copy=False, readonly=True)
+    magento_no_export_reason = fields.Char(string="Why Not", copy=False, readonly=True)
+    magento_invoiced_in_magento = fields.Boolean(
+        string="Goods Already Invoiced in Magento",
+        copy=False,
+        readonly=True,
+        help="Set when Magento has already invoiced these goods with an invoice that was credited in Odoo "
+        "since: Magento never invoices goods twice. Cleared when the invoice is reset to draft.",
+    )
+    magento_left_out = fields.Text(
+        string="Left Out of the Magento Invoice",
+        compute="_compute_magento_left_out",
+        help="Product lines the Magento invoice does not carry: they have no Magento order item, or a "
+        "negative quantity. Shipping, discounts and down payments are left to Magento's own totals.",
+    )
+    magento_exported_items = fields.Json(
+        copy=False,
+        readonly=True,
+        help="[[Magento order item, quantity]] as Magento holds them: the invoice may be posted again only with these.",
+    )
+
+    # ------------------------------------------------------------------
+    # What Magento holds cannot be undone from Odoo
+    # ------------------------------------------------------------------
+    def _magento_comment(self):
+        """The comment this invoice carries in Magento, unique to it (see payload.invoice_comment)."""
+        self.ensure_one()
+        return invoice_comment(self.name, self._magento_ref())
+
+    def _magento_ref(self):
+        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        return f"{uuid[:8]}-{self.id}"
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_magento(self):
+        for move in self:
+            if move.magento_invoice_id:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is invoice %(ref)s in Magento: it cannot be deleted, or Odoo would lose the link "
+                        "while Magento keeps its invoice. Cancel it and correct it with a credit note.",
+                        name=move.name,
+                        ref=move.magento_invoice_ref or move.magento_invoice_id,
+                    )
+                )
+            if move.magento_export_sent_at:
+                raise UserError(
+                    self.env._(
+                        "%(name)s was sent to Magento at %(at)s and no answer came back: Magento may hold it. It "
+                        "cannot be deleted until an export has looked it up.",
+                        name=move.name,
+                        at=fields.Datetime.to_string(move.magento_export_sent_at),
+                    )
+                )
+
+    def button_draft(self):
+        in_magento = self.filtered("magento_invoice_id")
+        result = super().button_draft()
+        # Corrected quantities are checked again at the next export.
+        self.filtered("magento_invoiced_in_magento")._magento_write({"magento_invoiced_in_magento": False})
+        return in_magento._magento_keeps_its_invoice() or result
+
+    def button_cancel(self):
+        in_magento = self.filtered("magento_invoice_id")
+        result = super().button_cancel()
+        return in_magento._magento_keeps_its_invoice() or result
+
+    def _magento_keeps_its_invoice(self):
+        """Say, on each invoice and on screen, that Magento's invoice stays."""
+        if not self:
+            return None
+        message = self.env._(
+            "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
+            "%(names)s, post a credit note; this invoice can be posted again only with the quantities exported.",
+            refs=", ".join(self.mapped("magento_invoice_ref")),
+            names=", ".join(self.mapped("name")),
+        )
+        for move in self:
+            move._message_log(body=Markup("%s") % message)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning",
+                "title": self.env._("Magento keeps its invoice"),
+                "message": message,
+                "sticky": True,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_post(self):
+        for move in self.filtered(lambda m: m.magento_invoice_id and m.magento_exported_items):
+            exported = {int(item): round(float(qty), 4) for item, qty in move.magento_exported_items}
+            if exported != dict(move._magento_invoice_items()):
+                raise UserError(
+                    self.env._(
+                        "%(name)s is Magento invoice %(ref)s, which holds %(items)s: Magento never changes an "
+                        "invoice. Post it with these quantities, or cancel it and correct with a credit note.",
+                        name=move.name,
+                        ref=move.magento_invoice_ref,
+                        items=move._magento_describe_items(exported),
+                    )
+                )
+        return super().action_post()
+
+    def _magento_describe_items(self, quantities):
+        """``{item id: qty}`` as "2.0 x [24-MB01] Joust Duffle Bag, ..."."""
+        names = {
+            line.magento_item_id: line.product_id.display_name
+            for line in self.invoice_line_ids.sale_line_ids.order_id.order_line
+            if line.magento_item_id
+        }
+        return ", ".join(f"{qty} x {names.get(item, item)}" for item, qty in quantities.items())
 
     def _magento_write(self, vals):
         """Write the export's bookkeeping fields only.
@@ -115,6 +239,8 @@ class AccountMove(models.Model):
         "magento_sale_order_id.magento_payment_method_id.create_invoice_on",
         "magento_sale_order_id.magento_payment_method_id.active",
         "magento_instance_id.active",
+        "magento_no_export",
+        "magento_invoiced_in_magento",
         "invoice_line_ids.quantity",
         "invoice_line_ids.sale_line_ids.magento_item_id",
     )
@@ -145,9 +271,49 @@ class AccountMove(models.Model):
                 instance_active=move.magento_instance_id.active,
                 currency_matches=move.currency_id == order.currency_id,
                 has_items=bool(move._magento_invoice_items()),
+                no_export=move.magento_no_export,
+                invoiced_in_magento=move.magento_invoiced_in_magento,
             )
             move.magento_export_state = status
             move.magento_export_reason = reason
+
+    @api.depends("invoice_line_ids.quantity", "invoice_line_ids.sale_line_ids.magento_item_id")
+    def _compute_magento_left_out(self):
+        for move in self:
+            move.magento_left_out = "\n".join(move._magento_left_out_lines()) if move.magento_instance_id else False
+
+    def _magento_left_out_lines(self):
+        """Product lines that do not reach the Magento invoice, as a person reads them.
+
+        Shipping and other services, discount and down-payment lines stay out
+        silently: Magento computes its own; notes and sections are no lines.
+        """
+        self.ensure_one()
+        silent = self.env.ref("magento_invoice_export.product_magento_shipping", raise_if_not_found=False)
+        silent = (silent or self.env["product.product"]) | self.company_id.sale_discount_product_id
+        found, per_item = [], {}
+        for line in self.invoice_line_ids.filtered(lambda li: li.display_type == "product"):
+            sale_lines = line.sale_line_ids
+            item = sale_lines.filtered("magento_item_id")[:1].magento_item_id
+            if not item and (
+                line.product_id in silent
+                or line.product_id.type == "service"  # shipping and other charges Magento totals itself
+                or any(sale_lines.mapped("is_downpayment"))
+                or line.price_unit < 0
+            ):
+                continue
+            if not item:
+                found.append(
+                    self.env._("%(product)s (no Magento order item)", product=line.product_id.display_name or line.name)
+                )
+            else:
+                per_item.setdefault(item, [line.product_id.display_name, 0.0])[1] += line.quantity
+        found += [
+            self.env._("%(product)s (negative quantity %(qty)s)", product=name, qty=round(qty, 4))
+            for name, qty in per_item.values()
+            if qty < 0
+        ]
+        return found
 
     def _magento_invoice_items(self):
         """``[(magento order item id, qty)]`` for this invoice, in the sale lines' units."""
@@ -232,6 +398,32 @@ class AccountMove(models.Model):
             moves.magento_instance_id, moves=moves, respect_attempts=False
         )
         return logs._action_open()
+
+    def action_magento_mark(self):
+        """Magento > Info tab: Not to Export, or Link to a Magento invoice (managers)."""
+        self.ensure_one()
+        self._magento_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Magento Invoice by Hand"),
+            "res_model": "magento.invoice.link.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
+    def action_magento_allow_export(self):
+        self._magento_check_manager()
+        moves = self.filtered("magento_no_export")
+        moves._magento_write({"magento_no_export": False, "magento_no_export_reason": False})
+        for move in moves:
+            move._message_log(body=Markup("%s") % self.env._("Magento export allowed again."))
+        return True
+
+    def _magento_check_manager(self):
+        if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):
+            raise AccessError(self.env._("Only a Magento manager can decide this for an invoice."))
+        self.check_access("write")
 
     def action_magento_reset_attempts(self):
         if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):

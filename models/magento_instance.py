@@ -124,6 +124,26 @@ class MagentoInstance(models.Model):
         for instance in self:
             instance.payment_method_count = counts.get(instance, 0)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        Order = self.env["sale.order"].sudo().with_context(active_test=False)
+        Move = self.env["account.move"].sudo()
+        Log = self.env["magento.process.log"].sudo()
+        for instance in self:
+            domain = [("magento_instance_id", "=", instance.id)]
+            if (
+                Order.search_count(domain, limit=1)
+                or Move.search_count(domain, limit=1)
+                or Log.search_count([("instance_id", "=", instance.id)], limit=1)
+            ):
+                raise UserError(
+                    self.env._(
+                        "%(name)s has orders, invoices or process logs: archive it instead (Actions > Archive). "
+                        "Deleting it would erase their link to Magento and the audit trail.",
+                        name=instance.name,
+                    )
+                )
+
     def write(self, vals):
         if {"url", "store_code"} & set(vals) and "magento_store_id" not in vals:
             # Another shop or store view: its id is asked of Magento again.

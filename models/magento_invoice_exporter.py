@@ -90,6 +90,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if moves is not None:
             domain.append(("id", "in", moves.ids))
         states = ("to_export", "failed") if respect_attempts else EXPORTABLE
+        self.env["magento.process.log"]._close_interrupted_runs()
         move_ids = Move.search(domain + [("magento_export_state", "in", states)], order="id").ids
         skipped = Move.search_count(domain + [("magento_export_state", "=", "skipped")]) if respect_attempts else 0
         log = (
@@ -107,14 +108,20 @@ class MagentoInvoiceExporter(models.AbstractModel):
         except UserError as error:
             stop = str(error.args[0])
         done = 0
-        for batch_ids in split_every(BATCH_SIZE, move_ids, list):
-            if stop:
-                break
-            stop = self._export_batch(instance, Move.browse(batch_ids), log, counts, client_factory)
-            done += len(batch_ids)
-            # Memory stays flat however many batches a run takes.
-            self.env.invalidate_all()
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(move_ids) - done)
+        try:
+            for batch_ids in split_every(BATCH_SIZE, move_ids, list):
+                if stop:
+                    break
+                stop = self._export_batch(instance, Move.browse(batch_ids), log, counts, client_factory)
+                done += len(batch_ids)
+                log._heartbeat()
+                # Memory stays flat however many batches a run takes.
+                self.env.invalidate_all()
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(move_ids) - done)
+        except Exception:
+            # A pooled connection must not keep the log's lock: the run would look alive for ever.
+            log._release()
+            raise
         if stop:
             summary = self.env._("The run stopped: %(reason)s", reason=stop)
         else:
@@ -143,11 +150,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 return None
             jobs = self._prepare_jobs(instance, moves)
             refused = self._check_before_sending(jobs, moves, client_factory)
-            for job, problem in refused:
-                self._record_refusal(moves.browse(job.move_id), job, problem, log)
+            for job, problem, in_magento in refused:
+                self._record_refusal(moves.browse(job.move_id), job, problem, log, in_magento)
                 counts["failed"] += 1
             if refused:
-                refused_ids = {job.move_id for job, _problem in refused}
+                refused_ids = {job.move_id for job, _problem, _in_magento in refused}
                 jobs = [job for job in jobs if job.move_id not in refused_ids]
                 self._commit()
             if not jobs:
@@ -227,6 +234,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 claimed.setdefault(row["magento_sale_order_id"][0], set()).add(row["magento_invoice_id"])
         grace = self._lost_answer_grace()
         now = fields.Datetime.now()
+        db_tag = moves[:1]._magento_ref().split("-")[0]
         jobs = []
         for move in moves:
             order = move.magento_sale_order_id
@@ -236,7 +244,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     name=move.name,
                     magento_order_id=order.magento_order_id,
                     items=move._magento_invoice_items(),
-                    comment=invoice_comment(move.name),
+                    comment=invoice_comment(move.name, f"{db_tag}-{move.id}"),
                     notify=instance.notify_customer_on_invoice,
                     capture=order.magento_payment_method_id.capture_on_export,
                     uncertain=bool(move.magento_export_sent_at),
@@ -289,17 +297,22 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 ]
             )
         )
+        credited = {}  # key -> Magento numbers of exported invoices credited in Odoo since
         for move in exported:
+            is_credited = any(r.state == "posted" for r in move.reversal_move_ids)
             for item_id, qty in move._magento_invoice_items():
                 key = (move.magento_sale_order_id.id, item_id)
                 taken[key] = taken.get(key, 0.0) + qty
+                if is_credited:
+                    credited.setdefault(key, []).append(move.magento_invoice_ref)
         refused = []
         for job in sorted(jobs, key=lambda j: j.move_id):
             order_id = by_id[job.move_id].magento_sale_order_id.id
             if order_id in failures:
-                refused.append((job, failures[order_id]))
+                refused.append((job, failures[order_id], False))
                 continue
             problems = []
+            in_magento = []
             link_only = False
             for item_id, qty in job.items:
                 key = (order_id, item_id)
@@ -315,7 +328,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
                         )
                     )
                 left = info["ordered"] - info["canceled"] - taken.get(key, 0.0)
-                if qty > left + 1e-6:
+                if qty > left + 1e-6 and credited.get(key):
+                    # Refunding never lowers what Magento invoiced (§8): the
+                    # credited invoice still holds these goods there.
+                    in_magento += credited[key]
+                elif qty > left + 1e-6:
                     problems.append(
                         self.env._(
                             "The invoice asks Magento for more than the order has left to invoice "
@@ -329,8 +346,22 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     )
                 elif qty > left - info["native"] + 1e-6:
                     link_only = True
+            if in_magento:
+                refused.append(
+                    (
+                        job,
+                        self.env._(
+                            "Magento already invoiced these goods with %(refs)s, credited in Odoo since, and Magento "
+                            "never invoices the same goods twice. A Magento manager can mark this invoice Not to "
+                            "Export, or link it by hand to a Magento invoice (Magento Info tab).",
+                            refs=", ".join(sorted(set(in_magento))),
+                        ),
+                        True,
+                    )
+                )
+                continue
             if problems:
-                refused.append((job, " ".join(problems)))
+                refused.append((job, " ".join(problems), False))
                 continue
             job.link_only = link_only
             for item_id, qty in job.items:
@@ -365,13 +396,21 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     info["lines"].sudo().magento_qty_decimal = info["kind"]
         return failures
 
-    def _record_refusal(self, move, job, problem, log):
-        """Bad input found before sending: a failed attempt, nothing sent."""
+    def _record_refusal(self, move, job, problem, log, in_magento=False):
+        """Bad input found before sending: a failed attempt, nothing sent.
+
+        Goods Magento invoiced already (``in_magento``) cost no attempt: the
+        invoice becomes Not Exportable with that reason until it is corrected.
+        """
         message = self.env._("Not sent: %(problem)s", problem=problem)
-        attempts = move.magento_export_attempts + 1
-        move._magento_write({"magento_export_attempts": attempts})
+        if in_magento:
+            move._magento_write({"magento_invoiced_in_magento": True})
+        else:
+            move._magento_write({"magento_export_attempts": move.magento_export_attempts + 1})
         move._message_log(body=Markup("%s") % message)
-        self._log_invoice(log, move, "error", message, retryable=False, request=self._request_text(job))
+        self._log_invoice(
+            log, move, "warning" if in_magento else "error", message, retryable=False, request=self._request_text(job)
+        )
 
     def _record_success(self, move, job, result, log):
         ref = result.increment_id or str(result.invoice_id)
@@ -380,6 +419,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "magento_invoice_id": result.invoice_id,
                 "magento_invoice_ref": ref,
                 "magento_export_sent_at": False,
+                "magento_exported_items": [[item_id, qty] for item_id, qty in job.items],
             }
         )
         if result.own:
@@ -396,6 +436,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         else:
             message = self.env._("Exported to Magento as invoice %(ref)s", ref=ref)
+        left_out = move._magento_left_out_lines()
+        if left_out:
+            message += ". " + self.env._("Left out of it: %(lines)s.", lines="; ".join(left_out))
         move._message_log(body=Markup("%s") % message)
         self._log_invoice(
             log,

@@ -29,6 +29,7 @@ class MagentoOrderImporter(models.AbstractModel):
         """
         if not increment_ids and not since:
             raise UserError(self.env._("Give order numbers or a date to import from."))
+        self.env["magento.process.log"]._close_interrupted_runs()
         log = (
             self.env["magento.process.log"]
             .sudo()

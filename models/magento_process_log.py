@@ -1,8 +1,13 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 
+_logger = logging.getLogger(__name__)
+
 DEFAULT_RETENTION_DAYS = 90
+# First key of the advisory lock a running log holds ("MLOG"); the second is its id.
+LOG_LOCK_NAMESPACE = 0x4D4C4F47
 
 
 class MagentoProcessLog(models.Model):
@@ -16,7 +21,7 @@ class MagentoProcessLog(models.Model):
     operation = fields.Selection(
         [("export_invoice", "Export Invoice"), ("import_orders", "Import Orders")], required=True, readonly=True
     )
-    instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="cascade")
+    instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="restrict")
     company_id = fields.Many2one("res.company", readonly=True, index=True, default=lambda self: self.env.company)
     user_id = fields.Many2one("res.users", string="Run By", readonly=True, default=lambda self: self.env.user)
     start_date = fields.Datetime(string="Started", readonly=True, default=fields.Datetime.now)
@@ -27,12 +32,14 @@ class MagentoProcessLog(models.Model):
             ("done", "Done"),
             ("warning", "Done with Errors"),
             ("failed", "Failed"),
+            ("interrupted", "Interrupted"),
         ],
         default="running",
         readonly=True,
         required=True,
     )
     summary = fields.Char(readonly=True)
+    last_seen = fields.Datetime(string="Last Seen Running", readonly=True, help="When the run last reported progress.")
     exported_count = fields.Integer(string="Exported", readonly=True)
     imported_count = fields.Integer(string="Imported", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
@@ -59,8 +66,43 @@ class MagentoProcessLog(models.Model):
         return {"log_id": self.id, "instance_id": self.instance_id.id, "company_id": self.company_id.id}
 
     def _for_run(self):
-        """This log, carrying what each of its lines needs."""
+        """This log, carrying what each of its lines needs.
+
+        The run holds a session advisory lock for the log as long as it lives:
+        a run whose process died loses it, which tells it from a slow one.
+        """
+        self.env.cr.execute("SELECT pg_advisory_lock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
+        self.sudo().last_seen = fields.Datetime.now()
         return self.with_context(magento_log_line_defaults=self._line_defaults())
+
+    def _heartbeat(self):
+        self.sudo().last_seen = fields.Datetime.now()
+
+    @api.model
+    def _close_interrupted_runs(self):
+        """Mark "Interrupted" the running logs whose process is gone (no lock held)."""
+        running = self.sudo().search([("state", "=", "running")])
+        if not running:
+            return
+        self.env.cr.execute(
+            "SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 "
+            "AND objid = ANY(%s::oid[])",
+            [LOG_LOCK_NAMESPACE, running.ids],
+        )
+        alive = {row[0] for row in self.env.cr.fetchall()}
+        for log in running.filtered(lambda rec: rec.id not in alive):
+            seen = log.last_seen or log.start_date
+            log.write(
+                {
+                    "state": "interrupted",
+                    "end_date": seen,
+                    "summary": self.env._(
+                        "Interrupted: the run was last seen at %(time)s (UTC), then its Odoo process ended. What it "
+                        "had recorded is kept; the next run takes up what is left.",
+                        time=fields.Datetime.to_string(seen),
+                    ),
+                }
+            )
 
     def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0):
         self.ensure_one()
@@ -79,8 +121,19 @@ class MagentoProcessLog(models.Model):
                 "skipped_count": skipped,
                 "summary": summary,
                 "state": state,
+                "last_seen": fields.Datetime.now(),
             }
         )
+        self._release()
+
+    def _release(self):
+        """Give up the run's lock; harmless when the transaction is already aborted
+        (the connection then ends the lock when it closes)."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
+        except Exception:  # an aborted transaction refuses every statement
+            _logger.warning("Could not release the lock of Magento process log %s", self.id)
 
     def _action_open(self):
         """Open these logs: the form for one, the list for several."""
@@ -98,5 +151,6 @@ class MagentoProcessLog(models.Model):
             .sudo()
             .get_param("magento_invoice_export.log_retention_days", DEFAULT_RETENTION_DAYS)
         )
+        self._close_interrupted_runs()
         limit_date = fields.Datetime.now() - timedelta(days=days)
         self.sudo().search([("start_date", "<", limit_date), ("state", "!=", "running")]).unlink()

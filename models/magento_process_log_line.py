@@ -10,7 +10,7 @@ class MagentoProcessLogLine(models.Model):
 
     log_id = fields.Many2one("magento.process.log", required=True, ondelete="cascade", index=True)
     # Copied from the log at creation (not related fields: no extra UPDATE per line).
-    instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="cascade")
+    instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="restrict")
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     operation = fields.Selection(related="log_id.operation")
     level = fields.Selection(

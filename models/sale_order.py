@@ -5,13 +5,26 @@ from odoo.exceptions import ValidationError
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    magento_instance_id = fields.Many2one("magento.instance", index="btree_not_null", copy=False, check_company=True)
+    magento_instance_id = fields.Many2one(
+        "magento.instance", index="btree_not_null", copy=False, check_company=True, ondelete="restrict"
+    )
     magento_order_id = fields.Integer(string="Magento Order ID", copy=False, help="The order's entity_id in Magento.")
     magento_order_ref = fields.Char(
         string="Magento Order Number", copy=False, help="The order's increment_id in Magento."
     )
     magento_payment_method_id = fields.Many2one("magento.payment.method", copy=False, check_company=True)
     magento_shop_key = fields.Char(related="magento_instance_id.shop_key", store=True)
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        # Magento invoices one order at a time: several Magento orders invoiced
+        # together give one invoice each, never one that cannot be exported.
+        magento = self.filtered("magento_order_id")
+        if grouped or len(magento) < 2:
+            return super()._create_invoices(grouped=grouped, final=final, date=date)
+        moves = super(SaleOrder, magento)._create_invoices(grouped=True, final=final, date=date)
+        if self - magento:
+            moves |= super(SaleOrder, self - magento)._create_invoices(grouped=grouped, final=final, date=date)
+        return moves
 
     def init(self):
         # One Magento order (one shop, one entity_id) is one sales order,

@@ -86,7 +86,7 @@ class TestExportInvoice(MagentoTestCommon):
                     {"order_item_id": order["items"][0]["item_id"], "qty": 2.0},
                     {"order_item_id": hoodie_parent, "qty": 3.0},
                 ],
-                "comment": {"comment": f"Odoo invoice {move.name}", "is_visible_on_front": 0},
+                "comment": {"comment": move._magento_comment(), "is_visible_on_front": 0},
             },
         )
         self.assertEqual(request["path"], f"/rest/default/V1/order/{order['entity_id']}/invoice")
@@ -120,7 +120,7 @@ class TestExportInvoice(MagentoTestCommon):
         posts = self._invoice_posts(order)
         self.assertEqual(
             [p["json"]["comment"]["comment"] for p in posts],
-            [f"Odoo invoice {first.name}", f"Odoo invoice {second.name}"],
+            [first._magento_comment(), second._magento_comment()],
         )
         bag_item, hoodie_item = order["items"][0]["item_id"], order["items"][1]["item_id"]
         self.assertEqual(
@@ -296,7 +296,7 @@ class TestExportInvoice(MagentoTestCommon):
         [line] = move.magento_log_line_ids
         self.assertEqual((line.level, line.message, line.http_status), ("error", said, 400))
         self.assertIn("%1", line.response, "the raw answer is kept for support")
-        self.assertIn(f"Odoo invoice {move.name}", line.request)
+        self.assertIn(move._magento_comment(), line.request)
         self.assertIn(said, move.message_ids[0].body)
         self.assertIn("attempt 1 of 3", move.message_ids[0].body)
         self.assertEqual(line.log_id.state, "warning")

@@ -458,7 +458,7 @@ class TestConcurrency(ReliabilityCommon):
         posts = self._invoice_posts(order)
         self.assertEqual(
             [p["json"]["comment"]["comment"] for p in posts],
-            [f"Odoo invoice {m.name}" for m in (first, second, third)],
+            [m._magento_comment() for m in (first, second, third)],
         )
         for earlier, later in itertools.pairwise(posts):
             self.assertGreaterEqual(later["time"], earlier["done"], "one order's invoices never overlap")
@@ -480,7 +480,10 @@ class TestBadInput(ReliabilityCommon):
     def test_invoice_mixing_two_orders(self):
         first, order = self._magento_order()
         second, _other = self._magento_order()
-        move = (first | second)._create_invoices()
+        # "Create Invoices" makes one per Magento order: a line of the second order added by hand.
+        move = first._create_invoices()
+        line = move.invoice_line_ids[0]
+        line.copy({"move_id": move.id, "sale_line_ids": [Command.set(second.order_line[:1].ids)]})
         move.action_post()
         self.assertEqual(move.magento_order_count, 2)
         self.assertIn(order["increment_id"], move.magento_order_refs)

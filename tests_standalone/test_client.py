@@ -350,6 +350,7 @@ def tls_magento(tmp_path):
         yield double
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 def test_tls_broken_after_the_request_may_have_created_the_invoice(tls_magento):
     order = tls_magento.store.add_order([{"sku": "A", "name": "A", "qty": 1, "price": 1}])
     client = MagentoClient(tls_magento.url, verify_tls=False, timeout=5, **tls_magento.credentials)

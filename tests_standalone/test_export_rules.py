@@ -40,8 +40,8 @@ def test_build_items_sums_per_item_and_drops_unlinked_lines():
     assert build_items(lines) == [(11, 3.5), (12, 2.0)]
 
 
-def test_invoice_comment_carries_the_odoo_number():
-    assert invoice_comment("INV/2026/00042") == "Odoo invoice INV/2026/00042"
+def test_invoice_comment_is_unique_to_the_odoo_invoice():
+    assert invoice_comment("INV/2026/00042", "3f9c2a1b-42") == "Odoo invoice INV/2026/00042 [3f9c2a1b-42]"
 
 
 def _magento_invoice(entity_id, comment=None, items=()):
@@ -57,22 +57,31 @@ def test_existing_invoice_found_by_comment_first():
         _magento_invoice(1, None, [(5, 1, 10)]),
         _magento_invoice(2, "Odoo invoice INV/2", [(5, 1, 10)]),
     ]
-    assert find_existing_invoice(invoices, "Odoo invoice INV/2", [(5, 1.0)])["entity_id"] == 2
+    assert find_existing_invoice(invoices, "Odoo invoice INV/2", [(5, 1.0)], own=True)["entity_id"] == 2
 
 
-def test_existing_invoice_found_by_items_when_comment_lost():
+def test_after_a_lost_answer_only_our_own_comment_matches():
+    """Magento saves the comment with the invoice: no comment, not ours (§5)."""
+    invoices = [
+        _magento_invoice(7, None, [(5, 2, 52)]),
+        _magento_invoice(8, "Odoo invoice INV/3", [(5, 2, 52)]),  # same number, another Odoo invoice
+    ]
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3 [db-3]", [(5, 2.0)]) is None
+
+
+def test_magento_own_invoice_found_by_items():
     invoices = [_magento_invoice(7, None, [(5, 2, 52), (6, 2, 0)])]  # 6: configurable child
-    assert find_existing_invoice(invoices, "Odoo invoice INV/3", [(5, 2.0)])["entity_id"] == 7
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3 [db-3]", [(5, 2.0)], own=True)["entity_id"] == 7
 
 
-def test_existing_invoice_not_adopted_when_claimed_or_other_odoo_invoice():
-    invoices = [_magento_invoice(7, None, [(5, 2, 52)]), _magento_invoice(8, "Odoo invoice INV/9", [(5, 2, 52)])]
-    assert find_existing_invoice(invoices, "Odoo invoice INV/3", [(5, 2.0)], claimed_ids={7}) is None
+def test_magento_own_invoice_not_adopted_when_claimed_or_ours():
+    invoices = [_magento_invoice(7, None, [(5, 2, 52)]), _magento_invoice(8, "Odoo invoice INV/9 [db-9]", [(5, 2, 52)])]
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3 [db-3]", [(5, 2.0)], {7}, own=True) is None
 
 
-def test_existing_invoice_not_adopted_with_other_quantities():
+def test_magento_own_invoice_not_adopted_with_other_quantities():
     invoices = [_magento_invoice(7, None, [(5, 1, 52)]), _magento_invoice(8, None, [(5, 2, 52), (9, 1, 3)])]
-    assert find_existing_invoice(invoices, "Odoo invoice INV/3", [(5, 2.0)]) is None
+    assert find_existing_invoice(invoices, "Odoo invoice INV/3 [db-3]", [(5, 2.0)], own=True) is None
 
 
 # ------------------------------------------------------------------- policy
@@ -171,7 +180,7 @@ def _job(order, **kwargs):
         name="INV/1",
         magento_order_id=order["entity_id"],
         items=[(1, 1.0)],
-        comment=invoice_comment("INV/1"),
+        comment=invoice_comment("INV/1", "db-1"),
         **kwargs,
     )
 

@@ -28,7 +28,7 @@ import json
 moves = env["account.move"].search([("magento_instance_id", "!=", False)])
 adopted = env["magento.process.log.line"].search_count([("message", "ilike", "created by an earlier attempt")])
 deferred = env["magento.process.log.line"].search_count([("message", "ilike", "may still be running there")])
-print("RESULT:" + json.dumps({"moves": [[m.name, m.magento_invoice_id] for m in moves],
+print("RESULT:" + json.dumps({"moves": [[m._magento_comment(), m.magento_invoice_id] for m in moves],
     "adopted": adopted, "deferred": deferred}))
 """
 
@@ -130,10 +130,8 @@ print("RESULT:" + str(scenario.make_invoices(env, instance, {handle.name!r}, par
         moves = check["moves"]
         duplicates = sum(n - 1 for n in by_comment.values() if n > 1)
         lost = [name for name, magento_id in moves if not magento_id]
-        mismatched = [
-            name for name, magento_id in moves if magento_id and magento_ids.get(magento_id) != [f"Odoo invoice {name}"]
-        ]
-        known = {f"Odoo invoice {name}" for name, _id in moves}
+        mismatched = [name for name, magento_id in moves if magento_id and magento_ids.get(magento_id) != [name]]
+        known = {name for name, _id in moves}
         orphans = [c for c in by_comment if c not in known]
         print()
         print(f"faults injected:            {json.dumps(state['faults'], sort_keys=True)}")

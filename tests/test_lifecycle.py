@@ -1,0 +1,218 @@
+"""One Odoo invoice = one Magento invoice, whatever a user clicks afterwards."""
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import MagentoTestCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceLifecycle(MagentoTestCommon):
+    def _exported(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        move.action_magento_export_invoice()
+        self.assertTrue(move.magento_invoice_id)
+        return sale_order, order, move
+
+    def test_exported_invoice_cannot_be_deleted_and_reset_warns(self):
+        _sale_order, order, move = self._exported()
+        action = move.button_draft()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn(f"Magento keeps its invoice {move.magento_invoice_ref}", action["params"]["message"])
+        self.assertIn("credit note", action["params"]["message"])
+        self.assertIn("Magento keeps its invoice", move.message_ids[0].body)
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            move.unlink()
+        # Invoicing the order again never makes a second Magento invoice of the same goods.
+        self.assertEqual(len(self._invoice_posts(order)), 1)
+        self.assertTrue(move.exists() and move.magento_invoice_id)
+
+    def test_cancel_warns_that_magento_keeps_its_invoice(self):
+        _sale_order, _order, move = self._exported()
+        move.button_draft()
+        action = move.button_cancel()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("credit note", action["params"]["message"])
+        self.assertEqual(move.magento_export_state, "exported", "it still is Magento's invoice")
+
+    def test_outcome_unknown_invoice_cannot_be_deleted(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        move._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+        move.button_draft()
+        with self.assertRaisesRegex(UserError, "may hold it"):
+            move.unlink()
+
+    def test_reposting_with_other_quantities_than_exported_is_refused(self):
+        bag, _hoodie = self._products()
+        _sale_order, order, move = self._exported()
+        move.button_draft()
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            self.assertEqual(line.product_id, bag)
+            line.quantity = 1
+        holds = r"is Magento invoice \d+, which holds 2.0 x \[24-MB01\] Joust Duffle Bag"
+        with self.assertRaisesRegex(UserError, holds):
+            move.action_post()
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            line.quantity = 2
+        move.action_post()
+        self.assertEqual(move.magento_export_state, "exported")
+        self.assertEqual(len(self._invoice_posts(order)), 1, "never sent again")
+
+    def test_look_up_adopts_only_what_this_invoice_created(self):
+        """Another Odoo invoice's comment, or an invoice without ours, is never this one's."""
+        self.env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", 0)
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        items = [{"order_item_id": i["item_id"], "qty": i["qty_ordered"]} for i in order["items"][:2]]
+        # A deleted invoice of another database with the same number (the old comment), same items.
+        self.magento.store.invoice_order(
+            order["entity_id"], {"items": [items[0]], "comment": {"comment": f"Odoo invoice {move.name}"}}
+        )
+        foreign = max(self.magento.store.invoices)
+        move._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+        move.action_magento_export_invoice()
+        self.assertNotEqual(move.magento_invoice_id, foreign)
+        self.assertEqual(len(self._invoice_posts(order)), 1, "looked up, nothing of its own found: posted")
+        comment = self.magento.store.invoices[move.magento_invoice_id]["comments"][0]["comment"]
+        self.assertEqual(comment, move._magento_comment())
+        self.assertTrue(comment.startswith(f"Odoo invoice {move.name} ["), "unique to this Odoo invoice")
+
+    def test_create_invoices_on_several_magento_orders_makes_one_per_order(self):
+        first, _order1 = self._magento_order()
+        second, _order2 = self._magento_order()
+        moves = (first | second)._create_invoices()
+        self.assertEqual(len(moves), 2)
+        self.assertEqual(moves.mapped("magento_order_count"), [1, 1])
+        self.assertEqual(set(moves.magento_sale_order_id.ids), {first.id, second.id})
+
+    def test_magento_order_id_zero_is_no_order(self):
+        orders = self.env["sale.order"].create(
+            [
+                {"partner_id": self.partner_a.id, "magento_instance_id": self.instance.id, "magento_order_id": 0}
+                for _ in range(2)
+            ]
+        )
+        self.assertEqual(len(orders), 2, "0 is not a value that must be unique")
+
+
+@tagged("post_install", "-at_install")
+class TestAuditTrail(MagentoTestCommon):
+    def test_instance_with_orders_invoices_or_logs_cannot_be_deleted(self):
+        self._magento_order()
+        with self.assertRaisesRegex(UserError, "archive it instead"):
+            self.instance.unlink()
+        lonely = self.instance.copy({"name": "Unused", **self.magento.credentials})
+        lonely.unlink()
+        self.assertFalse(lonely.exists(), "an instance nothing refers to can go")
+
+    def test_nobody_deletes_a_process_log_from_the_ui(self):
+        log = self._bulk_export()
+        manager = self._user("mgr_logs", "magento_invoice_export.group_magento_manager")
+        with self.assertRaises(AccessError):
+            log.with_user(manager).unlink()
+        with self.assertRaises(AccessError):
+            self.env["magento.process.log.line"].with_user(manager).check_access("unlink")
+
+
+@tagged("post_install", "-at_install")
+class TestByHand(MagentoTestCommon):
+    def _credit_and_invoice_again(self):
+        sale_order, order = self._magento_order()
+        first = self._invoice(sale_order)
+        first.action_magento_export_invoice()
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=first.ids)
+            .create({"journal_id": first.journal_id.id, "reason": "wrong price"})
+        )
+        reversal.refund_moves()
+        first.reversal_move_ids.action_post()
+        second = self._invoice(sale_order)
+        return order, first, second
+
+    def test_corrected_invoice_of_goods_magento_invoiced_already_is_not_exportable(self):
+        order, first, second = self._credit_and_invoice_again()
+        log = self._bulk_export()
+        self.assertEqual(len(self._invoice_posts(order)), 1, "nothing sent for the corrected invoice")
+        self.assertEqual(
+            (second.magento_export_state, second.magento_export_reason), ("not_exportable", "invoiced_in_magento")
+        )
+        self.assertEqual(second.magento_export_attempts, 0, "not a failure to retry")
+        self.assertIn(f"Magento already invoiced these goods with {first.magento_invoice_ref}", log.line_ids.message)
+        self.assertNotIn("credit note and a new invoice", log.line_ids.message, "no advice to do it again")
+        self.assertEqual(self._bulk_export().line_ids.ids, [], "left alone by the next runs")
+
+        manager = self._user("mgr_hand", "magento_invoice_export.group_magento_manager,account.group_account_invoice")
+        invoicing = self._user("inv_hand", "account.group_account_invoice")
+        with self.assertRaises(AccessError):
+            second.with_user(invoicing).action_magento_mark()
+        action = second.with_user(manager).action_magento_mark()
+        wizard = Form(self.env[action["res_model"]].with_user(manager).with_context(**action["context"]))
+        wizard.decision = "no_export"
+        wizard.reason = f"Magento keeps invoice {first.magento_invoice_ref}"
+        wizard.save().action_confirm()
+        self.assertEqual(second.magento_export_reason, "marked_not_to_export")
+        self.assertIn("Marked Not to Export to Magento: Magento keeps invoice", second.message_ids[0].body)
+
+    def test_link_by_hand_to_an_invoice_made_in_magento(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        made_in_admin = self.magento.store.invoice_order(order["entity_id"], {})
+        other_sale_order, other_order = self._magento_order()
+        elsewhere = self.magento.store.invoice_order(other_order["entity_id"], {})
+        wizard = self.env["magento.invoice.link.wizard"].create(
+            {"move_id": move.id, "decision": "link", "magento_invoice_id": elsewhere}
+        )
+        with self.assertRaisesRegex(UserError, "belongs to another Magento order"):
+            wizard.action_confirm()
+        wizard.magento_invoice_id = made_in_admin
+        wizard.action_confirm()
+        self.assertEqual((move.magento_invoice_id, move.magento_export_state), (made_in_admin, "exported"))
+        self.assertIn("Linked by hand to Magento invoice", move.message_ids[0].body)
+        self.assertFalse(self._invoice_posts(order), "nothing created in Magento")
+        twice = self.env["magento.invoice.link.wizard"].create(
+            {"move_id": self._invoice(other_sale_order).id, "decision": "link", "magento_invoice_id": made_in_admin}
+        )
+        with self.assertRaisesRegex(UserError, "already stands for"):
+            twice.action_confirm()
+
+
+@tagged("post_install", "-at_install")
+class TestLeftOut(MagentoTestCommon):
+    def test_product_lines_left_out_are_named_shipping_stays_silent(self):
+        bag, _hoodie = self._products()
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order, post=False)
+        gift = self.env["product.product"].create({"name": "Gift Wrap", "default_code": "GIFT", "lst_price": 3})
+        with Form(move) as form:
+            with form.invoice_line_ids.new() as line:
+                line.product_id = gift
+                line.quantity = 1
+        move.action_post()
+        self.assertEqual(move.magento_left_out, "[GIFT] Gift Wrap (no Magento order item)")
+        move.action_magento_export_invoice()
+        self.assertIn("Left out of it: [GIFT] Gift Wrap (no Magento order item).", move.magento_log_line_ids.message)
+        self.assertNotIn("Shipping", move.magento_log_line_ids.message, "shipping stays out silently")
+        self.assertEqual(len(self._invoice_posts(order)[0]["json"]["items"]), 2)
+        self.assertNotIn(bag.display_name, move.magento_left_out)
+
+
+@tagged("post_install", "-at_install")
+class TestInterruptedRuns(MagentoTestCommon):
+    def test_a_run_whose_process_died_is_marked_interrupted_a_live_one_is_not(self):
+        Log = self.env["magento.process.log"]
+        seen = fields.Datetime.from_string("2026-01-02 03:04:05")
+        dead = Log.create({"operation": "export_invoice", "instance_id": self.instance.id, "last_seen": seen})
+        alive = Log.create({"operation": "export_invoice", "instance_id": self.instance.id})
+        from ..models.magento_process_log import LOG_LOCK_NAMESPACE
+
+        with self.env.registry.cursor() as other:  # another Odoo process, still running its export
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [LOG_LOCK_NAMESPACE, alive.id])
+            self._bulk_export()
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", [LOG_LOCK_NAMESPACE, alive.id])
+        self.assertEqual((dead.state, dead.end_date), ("interrupted", seen))
+        self.assertIn("last seen at 2026-01-02 03:04:05", dead.summary)
+        self.assertEqual(alive.state, "running")
