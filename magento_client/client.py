@@ -26,8 +26,19 @@ DEFAULT_TIMEOUT = 30.0
 SIGNATURE_METHOD = "HMAC-SHA256"
 # A TCP connect that takes longer than this will not succeed later either.
 MAX_CONNECT_TIMEOUT = 10.0
-# What is kept of a response body in an error (process logs show it).
+# What is kept of a response body in an error (process logs show it): a
+# Magento answer up to this; anything else (a proxy's page, a server that is
+# not Magento) only as a short excerpt without markup.
 BODY_EXCERPT = 2000
+FOREIGN_EXCERPT = 300
+
+
+def foreign_excerpt(text):
+    """A bounded, readable excerpt of an answer Magento did not write."""
+    text = re.sub(r"<[^>]*>", " ", text or "")
+    text = "".join(char if char.isprintable() else " " for char in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= FOREIGN_EXCERPT else text[: FOREIGN_EXCERPT - 3] + "..."
 
 
 # What a signed query may hold so that every Magento 2.4.4+ verifies it
@@ -308,7 +319,7 @@ class MagentoClient:
                     f"The server at {self._host()} answered HTTP {status} with something that is "
                     "not JSON: this does not look like the Magento REST API. Check the shop base URL.",
                     status=status,
-                    response_body=text[:BODY_EXCERPT],
+                    response_body=foreign_excerpt(text),
                     method=method,
                     url=url,
                     maybe_applied=method != "GET",
@@ -328,6 +339,8 @@ class MagentoClient:
         (Magento translates its messages: their words decide nothing)."""
         status = response.status_code
         raw, parameters, magento_message = magento_words(body)
+        if magento_message is None:
+            excerpt = foreign_excerpt(excerpt)
         common = {
             "status": status,
             "magento_message": magento_message,
@@ -520,7 +533,7 @@ class MagentoClient:
         if not isinstance(result, dict) or "total_count" not in result:
             raise MagentoProtocolError(
                 f"The server at {self._host()} answered, but not with a Magento invoice list. Check the shop base URL.",
-                response_body=json.dumps(result)[:BODY_EXCERPT],
+                response_body=foreign_excerpt(json.dumps(result)),
             )
         return result["total_count"]
 
@@ -537,8 +550,8 @@ def parse_entity_id(value, method=None, url=None):
         entity_id = None
     if not entity_id or entity_id <= 0:
         raise MagentoProtocolError(
-            f"Magento answered {json.dumps(value)[:200]} where an invoice id was expected.",
-            response_body=json.dumps(value)[:BODY_EXCERPT],
+            f"Magento answered {foreign_excerpt(json.dumps(value))[:80]} where an invoice id was expected.",
+            response_body=foreign_excerpt(json.dumps(value)),
             method=method,
             url=url,
             # It said 2xx: the invoice most likely exists; look it up before retrying.

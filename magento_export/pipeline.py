@@ -36,7 +36,9 @@ class InFlight:
         """Yield ``(job, result, error)`` in completion order.
 
         ``before_send(job)`` runs in the caller's thread just before the job is
-        handed to a worker (to record, durably, that its request is leaving).
+        handed to a worker (to record, durably, that its request is leaving);
+        when it returns False the job is not sent, nor are the later jobs of its
+        key (they stay in :attr:`unsent`).
         """
         queues = OrderedDict()
         for job in jobs:
@@ -48,8 +50,11 @@ class InFlight:
                 while ready and len(running) < self.max_in_flight and not self.cancelled:
                     job_key = ready.popleft()
                     job = queues[job_key].popleft()
-                    if before_send is not None:
-                        before_send(job)
+                    if before_send is not None and before_send(job) is False:
+                        self.unsent.append(job)
+                        self.unsent.extend(queues[job_key])
+                        queues[job_key].clear()
+                        continue
                     running[pool.submit(self.send, job)] = (job_key, job)
                 if not running:
                     break

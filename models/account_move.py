@@ -348,6 +348,7 @@ class AccountMove(models.Model):
             raise UserError(
                 self.env._("%(name)s cannot be exported to Magento: %(reason)s.", name=move.name, reason=reason)
             )
+        moves.magento_instance_id.check_access("read")
         logs = self.env["magento.invoice.exporter"]._export_invoices(
             moves.magento_instance_id, moves=moves, respect_attempts=False
         )
@@ -394,6 +395,7 @@ class AccountMove(models.Model):
         moves = self.filtered(lambda m: m.magento_export_state in EXPORTABLE)
         if not moves:
             raise UserError(self.env._("None of the selected invoices can be exported to Magento now."))
+        moves.magento_instance_id.check_access("read")
         logs = self.env["magento.invoice.exporter"]._export_invoices(
             moves.magento_instance_id, moves=moves, respect_attempts=False
         )

@@ -1,7 +1,7 @@
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..magento_client import (
     MagentoAuthError,
@@ -12,6 +12,8 @@ from ..magento_client import (
 )
 from ..magento_client.client import is_array_limit, oauth_key_problem
 
+# Where the credentials go: only Settings administrators change these.
+CONNECTION_FIELDS = {"url", "store_code", "auth_method", "verify_tls"}
 # The OAuth fields Magento names in its 400s, as the instance form labels them.
 CREDENTIAL_NAMES = {
     "oauth_consumer_key": "Consumer Key",
@@ -96,6 +98,7 @@ class MagentoInstance(models.Model):
         help="How many invoice requests the bulk export keeps in flight at once. Invoices of one "
         "order always go one after the other.",
     )
+    can_edit_connection = fields.Boolean(compute="_compute_can_edit_connection")
     payment_method_ids = fields.One2many("magento.payment.method", "instance_id", string="Payment Methods")
     payment_method_count = fields.Integer(compute="_compute_payment_method_count")
 
@@ -103,6 +106,10 @@ class MagentoInstance(models.Model):
         ("timeout_positive", "CHECK(timeout > 0)", "The request timeout must be a positive number of seconds."),
         ("concurrency_range", "CHECK(export_concurrency BETWEEN 1 AND 32)", "Requests in flight must be from 1 to 32."),
     ]
+
+    @api.depends_context("uid")
+    def _compute_can_edit_connection(self):
+        self.can_edit_connection = self.env.user.has_group("base.group_system")
 
     @api.depends("url")
     def _compute_shop_key(self):
@@ -145,14 +152,34 @@ class MagentoInstance(models.Model):
                 )
 
     def write(self, vals):
+        if CONNECTION_FIELDS & set(vals) and not (self.env.su or self.env.user.has_group("base.group_system")):
+            # Whoever points an instance elsewhere sends its keys there (Test Connection does at once).
+            raise AccessError(
+                self.env._(
+                    "Only a Settings administrator may change where Odoo sends the Magento credentials: the shop "
+                    "base URL, the store code, the authentication and TLS verification."
+                )
+            )
         if {"url", "store_code"} & set(vals) and "magento_store_id" not in vals:
             # Another shop or store view: its id is asked of Magento again.
             vals = dict(vals, magento_store_id=0)
         return super().write(vals)
 
-    @api.constrains("auth_method", "consumer_key", "consumer_secret", "access_token", "access_token_secret")
+    @api.constrains(
+        "auth_method", "consumer_key", "consumer_secret", "access_token", "access_token_secret", "bearer_token"
+    )
     def _check_oauth_keys(self):
         labels = {name: self._fields[name].get_description(self.env)["string"] for name in CREDENTIAL_FIELDS}
+        for instance in self.sudo():
+            token = instance.bearer_token or ""
+            if any(ord(char) < 33 or ord(char) == 127 for char in token):
+                raise ValidationError(
+                    self.env._(
+                        "The Bearer Token of %(name)s holds a space, a line break or another character no token "
+                        "has: copy it again.",
+                        name=instance.name,
+                    )
+                )
         for instance in self.sudo().filtered(lambda i: i.auth_method == "oauth"):
             for name in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
                 problem = instance[name] and oauth_key_problem(instance[name])

@@ -25,10 +25,12 @@ import logging
 import threading
 
 from markupsafe import Markup
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as PG_CONCURRENCY_ERRORS
 from odoo.tools import split_every
 
 from ..magento_client import MagentoError
@@ -133,6 +135,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         if counts.get("busy"):
             summary += " " + self.env._("%(count)s left alone: another run was exporting them.", count=counts["busy"])
+        if counts.get("retry"):
+            summary += " " + self.env._(
+                "%(count)s changed by someone else meanwhile: the next run takes them up.", count=counts["retry"]
+            )
         log._finish(counts["exported"], counts["failed"], counts["skipped"], summary=summary, stopped=bool(stop))
         self._commit()
         return log
@@ -181,24 +187,35 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     j.move_id for j in jobs if j.may_post and j.move_id not in marked and j is not job
                 ][: ahead - 1]
                 moves.browse(window)._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+                if not self._commit_outcome():
+                    # The mark is not durable: this request must not leave now.
+                    counts["retry"] = counts.get("retry", 0) + 1
+                    return False
                 marked.update(window)
-                self._commit()
+                return True
 
             runner = InFlight(send, instance.export_concurrency)
             stop = None
             for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id, before_send=before_send):
                 move = by_id[job.move_id]
-                if error is None:
-                    self._record_success(move, job, result, log)
-                    counts["exported"] += 1
+                try:
+                    if error is None:
+                        self._record_success(move, job, result, log)
+                    else:
+                        outcome = self._record_failure(move, job, error, log, instance)
+                        if outcome.stops_run and not stop:
+                            stop = instance._explain_error(error)
+                            runner.cancel()
+                except PG_CONCURRENCY_ERRORS:
+                    recorded = False
                 else:
-                    outcome = self._record_failure(move, job, error, log, instance)
-                    counts["failed"] += 1
-                    if outcome.stops_run and not stop:
-                        stop = instance._explain_error(error)
-                        runner.cancel()
-                # This invoice's outcome, alone: nothing later can roll it back.
-                self._commit()
+                    # This invoice's outcome, alone: nothing later can roll it back.
+                    recorded = self._commit_outcome()
+                if recorded:
+                    counts["exported" if error is None else "failed"] += 1
+                else:
+                    self._record_concurrent_change(move, log)
+                    counts["retry"] = counts.get("retry", 0) + 1
             # Marked ahead but never sent (the run stopped): nothing is unknown about them.
             unsent = moves.browse([job.move_id for job in runner.unsent if job.move_id in marked and not job.uncertain])
             if unsent:
@@ -571,8 +588,45 @@ class MagentoInvoiceExporter(models.AbstractModel):
         return [row[0] for row in self.env.cr.fetchall()]
 
     def _unlock(self, ids):
+        if ids and self.env.cr._cnx.get_transaction_status() == TRANSACTION_STATUS_INERROR:
+            # An error aborted the transaction: every statement is refused until
+            # it is rolled back, and session locks outlive it in a pooled connection.
+            self._rollback()
         if ids:
             self.env.cr.execute("SELECT pg_advisory_unlock(%s, id) FROM unnest(%s::int[]) AS id", [LOCK_NAMESPACE, ids])
+
+    def _commit_outcome(self):
+        """Commit; False when a concurrent change to the same records (a payment
+        registered at that moment) made PostgreSQL refuse it: all since the
+        last commit is rolled back, and the invoice's outcome-unknown mark,
+        committed before its request left, makes the next run look it up."""
+        try:
+            self._commit()
+        except PG_CONCURRENCY_ERRORS:
+            self._rollback()
+            return False
+        return True
+
+    def _record_concurrent_change(self, move, log):
+        self._rollback()
+        self._log_invoice(
+            log,
+            move,
+            "warning",
+            self.env._(
+                "%(name)s was changed by someone else while its export was recorded (for example a payment "
+                "registered at that moment): the next run asks Magento for it and records it then.",
+                name=move.name,
+            ),
+            retryable=True,
+        )
+        self._commit()
+
+    def _rollback(self):
+        """Back to the last commit (outside tests), the cache with it."""
+        if not (odoo_module.current_test or self.env.context.get("magento_export_no_commit")):
+            self.env.cr.rollback()
+        self.env.invalidate_all()
 
     def _commit(self):
         """Commit outside tests: each outcome must survive what comes after it."""

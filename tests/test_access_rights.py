@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import MagentoTestCommon
 
@@ -67,3 +67,41 @@ class TestAccessRights(MagentoTestCommon):
             self.env["magento.instance"].with_user(self.invoicing_user).create(
                 {"name": "Sneaky", "url": "https://sneaky.example.com"}
             )
+
+    # ------------------------------------------------------------ who runs what
+    def test_only_settings_administrators_redirect_the_credentials(self):
+        for field, value in (
+            ("url", "https://attacker.example.com"),
+            ("store_code", "fr"),
+            ("auth_method", "bearer"),
+            ("verify_tls", False),
+        ):
+            with self.subTest(field=field), self.assertRaisesRegex(AccessError, "Settings administrator"):
+                self.instance.with_user(self.manager).write({field: value})
+        self.instance.with_user(self.administrator).write({"store_code": "default", "verify_tls": True})
+        arch = self.instance.with_user(self.manager).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('readonly="id and not can_edit_connection"', arch)
+
+    def test_runs_need_the_right_to_configure_the_instance(self):
+        magento_user = self._user("magento_user", "magento_invoice_export.group_magento_user")
+        wizard = self.env["magento.operation.wizard"].with_user(magento_user).create({})
+        with self.assertRaises(AccessError):
+            wizard.action_execute()
+        with self.assertRaises(AccessError):
+            self.instance.with_user(magento_user).action_test_connection()
+        with self.assertRaises(AccessError):
+            self.instance.with_user(self.invoicing_user).action_test_connection()
+
+    def test_magento_user_alone_opens_operations_and_logs(self):
+        """Magento > Operations and a run's log, with no accounting right at all."""
+        magento_user = self._user("magento_only", "magento_invoice_export.group_magento_user")
+        sale_order, _order = self._magento_order()
+        self._invoice(sale_order)
+        log = self._bulk_export()
+        with Form(self.env["magento.operation.wizard"].with_user(magento_user)) as wizard:
+            self.assertEqual(wizard.export_invoice_count, 0, "exported just now")
+            self.assertIn(self.instance, wizard.instance_ids)
+        form = Form(log.with_user(magento_user))
+        self.assertEqual(form.exported_count, 1)
+        line = log.line_ids.with_user(magento_user)
+        self.assertTrue(line.record_name.startswith("INV/"), "the invoice is named without reading it")

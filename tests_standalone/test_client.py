@@ -127,7 +127,7 @@ def test_proxy_html_page_is_server_error(magento, client, status):
     with pytest.raises(MagentoServerError, match="not a Magento answer, probably a proxy") as info:
         client.test_connection()
     assert info.value.status == status and info.value.retryable
-    assert "<h1>" in info.value.response_body
+    assert f"{status} " in info.value.response_body and "<" not in info.value.response_body
 
 
 def test_rate_limit_carries_retry_after(magento, client):
@@ -368,3 +368,15 @@ def test_tls_certificate_refused_before_anything_was_sent(tls_magento):
         client.create_invoice(order["entity_id"], [(order["items"][0]["item_id"], 1)])
     assert not info.value.maybe_applied and not info.value.retryable
     assert not tls_magento.requests() and not tls_magento.store.invoices
+
+
+def test_an_answer_magento_did_not_write_is_kept_short_and_plain(magento, client):
+    page = "<html><body><h1>Bad Gateway</h1>" + "<p>" + "x" * 5000 + "</p><script>alert(1)</script></body></html>"
+    magento.inject("html", status=502)
+    with pytest.raises(MagentoServerError) as info:
+        client.test_connection()
+    assert info.value.response_body == "502 Bad Gateway 502 Bad Gateway nginx"
+    magento.inject("body", body=page)
+    with pytest.raises(MagentoProtocolError) as info:
+        client.test_connection()
+    assert "<" not in info.value.response_body and len(info.value.response_body) <= 300
