@@ -349,9 +349,10 @@ class AccountMove(models.Model):
                 self.env._("%(name)s cannot be exported to Magento: %(reason)s.", name=move.name, reason=reason)
             )
         moves.magento_instance_id.check_access("read")
-        logs = self.env["magento.invoice.exporter"]._export_invoices(
-            moves.magento_instance_id, moves=moves, respect_attempts=False
-        )
+        exporter = self.env["magento.invoice.exporter"]
+        if exporter._caller_has_unfinished_changes():
+            return moves._magento_export_after_commit()
+        logs = exporter._export_invoices(moves.magento_instance_id, moves=moves, respect_attempts=False)
         exported = moves.filtered("magento_invoice_id")
         failed = moves - exported
         busy = failed - logs.line_ids.move_id
@@ -396,10 +397,29 @@ class AccountMove(models.Model):
         if not moves:
             raise UserError(self.env._("None of the selected invoices can be exported to Magento now."))
         moves.magento_instance_id.check_access("read")
-        logs = self.env["magento.invoice.exporter"]._export_invoices(
-            moves.magento_instance_id, moves=moves, respect_attempts=False
-        )
+        exporter = self.env["magento.invoice.exporter"]
+        if exporter._caller_has_unfinished_changes():
+            return moves._magento_export_after_commit()
+        logs = exporter._export_invoices(moves.magento_instance_id, moves=moves, respect_attempts=False)
         return logs._action_open()
+
+    def _magento_export_after_commit(self):
+        """Called amid unsaved changes (a server action, an automation): export
+        once they are committed, in a transaction of the export's own."""
+        self.env["magento.invoice.exporter"]._export_after_commit(self.magento_instance_id, self, False)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "title": self.env._("Export to Magento"),
+                "message": self.env._(
+                    "%(names)s go to Magento as soon as this transaction is saved.",
+                    names=", ".join(self.mapped("name")),
+                ),
+                "sticky": False,
+            },
+        }
 
     def action_magento_mark(self):
         """Magento > Info tab: Not to Export, or Link to a Magento invoice (managers)."""

@@ -70,10 +70,41 @@ class MagentoInvoiceExporter(models.AbstractModel):
         times are skipped (and counted as such). Returns the process logs, one
         per instance.
         """
+        if self._caller_has_unfinished_changes():
+            # The run commits after each invoice: here that would commit the
+            # caller's own changes too (a server action, an automation). It runs
+            # once the caller has committed, in a transaction of its own, and
+            # not at all if the caller rolls back.
+            self._export_after_commit(instances, moves, respect_attempts)
+            return self.env["magento.process.log"]
         logs = self.env["magento.process.log"]
         for instance in instances:
             logs |= self._export_instance(instance, moves, respect_attempts)
         return logs
+
+    def _caller_has_unfinished_changes(self):
+        """Whether the transaction holds changes of the caller's: pending in the
+        cache, or already written (PostgreSQL gave it a transaction id)."""
+        if odoo_module.current_test or self.env.context.get("magento_export_no_commit"):
+            return False
+        if self.env.cache.get_dirty_fields() or self.env.transaction.tocompute:
+            return True
+        self.env.cr.execute("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
+        return self.env.cr.fetchone()[0]
+
+    def _export_after_commit(self, instances, moves, respect_attempts):
+        registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+        instance_ids, move_ids = instances.ids, moves.ids if moves is not None else None
+
+        def export():
+            with registry.cursor() as cr:
+                env = api.Environment(cr, uid, context)
+                moves = env["account.move"].browse(move_ids).exists() if move_ids is not None else None
+                env["magento.invoice.exporter"]._export_invoices(
+                    env["magento.instance"].browse(instance_ids).exists(), moves, respect_attempts
+                )
+
+        self.env.cr.postcommit.add(export)
 
     @api.model
     def _cron_export_invoices(self):

@@ -29,6 +29,10 @@ class MagentoOrderImporter(models.AbstractModel):
         """
         if not increment_ids and not since:
             raise UserError(self.env._("Give order numbers or a date to import from."))
+        exporter = self.env["magento.invoice.exporter"]
+        if exporter._caller_has_unfinished_changes():
+            # The import commits page by page: never the caller's own changes.
+            return self._import_after_commit(instance, increment_ids, since, page_size)
         self.env["magento.process.log"]._close_interrupted_runs()
         log = (
             self.env["magento.process.log"]
@@ -36,7 +40,6 @@ class MagentoOrderImporter(models.AbstractModel):
             .create({"operation": "import_orders", "instance_id": instance.id, "company_id": instance.company_id.id})
             ._for_run()
         )
-        exporter = self.env["magento.invoice.exporter"]
         exporter._commit()
         counts = {"imported": 0, "failed": 0, "skipped": 0}
         seen = set()
@@ -78,6 +81,19 @@ class MagentoOrderImporter(models.AbstractModel):
         )
         exporter._commit()
         return log
+
+    def _import_after_commit(self, instance, increment_ids, since, page_size):
+        registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+
+        def run():
+            with registry.cursor() as cr:
+                env = api.Environment(cr, uid, context)
+                env[self._name]._import_orders(
+                    env["magento.instance"].browse(instance.id), increment_ids, since, page_size
+                )
+
+        self.env.cr.postcommit.add(run)
+        return self.env["magento.process.log"]
 
     def _refusal(self, instance, store_id, order, existing):
         """Why ``order`` is not imported now, with its log level, or None."""

@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -92,17 +93,22 @@ class MagentoProcessLog(models.Model):
         alive = {row[0] for row in self.env.cr.fetchall()}
         for log in running.filtered(lambda rec: rec.id not in alive):
             seen = log.last_seen or log.start_date
-            log.write(
-                {
-                    "state": "interrupted",
-                    "end_date": seen,
-                    "summary": self.env._(
-                        "Interrupted: the run was last seen at %(time)s (UTC), then its Odoo process ended. What it "
-                        "had recorded is kept; the next run takes up what is left.",
-                        time=fields.Datetime.to_string(seen),
-                    ),
-                }
-            )
+            try:
+                # Two runs starting at once meet the same dead log: one closes it.
+                with self.env.cr.savepoint():
+                    log.write(
+                        {
+                            "state": "interrupted",
+                            "end_date": seen,
+                            "summary": self.env._(
+                                "Interrupted: the run was last seen at %(time)s (UTC), then its Odoo process ended. "
+                                "What it had recorded is kept; the next run takes up what is left.",
+                                time=fields.Datetime.to_string(seen),
+                            ),
+                        }
+                    )
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                log.invalidate_recordset()
 
     def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0):
         self.ensure_one()

@@ -123,6 +123,23 @@ else
     fi
 fi
 
+# ------------------------------------------- the caller's transaction, for real
+if [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && command -v pg_virtualenv >/dev/null && [ "$TEST_TAGS" = "/$ADDON" ]; then
+    say "Transactions with real commits (tools/transactions.sh)"
+    TX_LOG=$WORK/transactions.log
+    "$ROOT/tools/transactions.sh" > "$TX_LOG" 2>&1
+    rc=$?
+    grep -E "^  (ok|FAIL)|^transactions:" "$TX_LOG"
+    tx=$(grep -oE '^transactions: [0-9]+ passed, [0-9]+ failed' "$TX_LOG" | tail -1)
+    if [ -n "$tx" ]; then
+        PASSED_TOTAL=$((PASSED_TOTAL + $(echo "$tx" | awk '{print $2}')))
+        FAILED_TOTAL=$((FAILED_TOTAL + $(echo "$tx" | awk '{print $4}')))
+    fi
+    if [ "$rc" != 0 ] || [ -z "$tx" ]; then
+        echo "transactions: FAILED (full log: $TX_LOG)"; FAILED=1
+    fi
+fi
+
 say "Summary"
 [ $FAILED = 0 ] && echo "all green" || echo "SOMETHING FAILED (see above)"
 echo "total: $PASSED_TOTAL passed, $FAILED_TOTAL failed"
