@@ -105,3 +105,15 @@ class TestAccessRights(MagentoTestCommon):
         self.assertEqual(form.exported_count, 1)
         line = log.line_ids.with_user(magento_user)
         self.assertTrue(line.record_name.startswith("INV/"), "the invoice is named without reading it")
+
+    def test_magento_manager_alone_runs_the_bulk_export(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        with Form(self.env["magento.operation.wizard"].with_user(self.manager)) as wizard:
+            wizard.operation = "export_invoice"
+            self.assertEqual(wizard.export_invoice_count, 1)
+        action = wizard.record.action_execute()
+        log = self.env["magento.process.log"].browse(action["res_id"])
+        self.assertEqual((log.exported_count, log.user_id), (1, self.manager))
+        self.assertTrue(move.magento_invoice_id)
+        self.assertEqual(len(self._invoice_posts(order)), 1)
