@@ -219,12 +219,14 @@ class MagentoClient:
             )
         except requests.exceptions.SSLError as exc:
             if tls_failed_before_sending(exc):
-                raise MagentoTLSError(
+                error = MagentoTLSError(
                     f"The TLS connection to {self._host()} failed: {self._reason(exc)}. "
                     "Check the shop's certificate; only for a test shop, turn off TLS verification.",
                     method=method,
                     url=url,
-                ) from None
+                )
+                error.instance_fault = True  # every request to this shop fails alike
+                raise error from None
             # The request had left: Magento may have done the work.
             raise MagentoTLSError(
                 f"The TLS connection to {self._host()} broke while Magento's answer was read: {self._reason(exc)}.",
@@ -329,12 +331,12 @@ class MagentoClient:
             # Developer mode's stack trace holds server paths: never kept.
             body = {key: value for key, value in body.items() if key != "trace"}
             text = json.dumps(body)
-        error = self._http_error(response, body, is_json, text[:BODY_EXCERPT], method, url)
+        error = self._http_error(response, body, is_json, text[:BODY_EXCERPT], method, url, route_always_exists)
         if isinstance(error, MagentoNotFoundError) and route_always_exists:
             error.instance_fault = True
         raise error
 
-    def _http_error(self, response, body, is_json, excerpt, method, url):
+    def _http_error(self, response, body, is_json, excerpt, method, url, route_always_exists=False):
         """The typed error for a non-2xx answer, decided by status and structure
         (Magento translates its messages: their words decide nothing)."""
         status = response.status_code
@@ -373,14 +375,18 @@ class MagentoClient:
                 f"Magento failed with a server error: {said}", maybe_applied=method != "GET", **common
             )
         if magento_message is None:
-            return MagentoProtocolError(
+            # Not Magento at this address (a wrong base URL, a proxy's login page):
+            # the instance's fault, whatever the document.
+            error = MagentoProtocolError(
                 f"The server at {self._host()} answered HTTP {status} with something Magento's REST API never "
                 "sends: this does not look like Magento. Check the shop base URL.",
                 **common,
             )
+            error.instance_fault = True
+            return error
         if status == 401:
             return MagentoAuthError(f"Magento refused the credentials: {magento_message}", **common)
-        credential = self._oauth_input_problem(status, parameters, body, method)
+        credential = self._oauth_input_problem(status, parameters, body, method, route_always_exists)
         if credential:
             return MagentoAuthError(
                 f"Magento refused the credentials: {magento_message}", credential=credential, **common
@@ -389,14 +395,14 @@ class MagentoClient:
             return MagentoNotFoundError(magento_message, **common)
         return MagentoValidationError(magento_message, **common)
 
-    def _oauth_input_problem(self, status, parameters, body, method):
+    def _oauth_input_problem(self, status, parameters, body, method, list_call=False):
         """The OAuth field Magento's 400 is about, or None (docs/magento-behaviour.md §2).
 
         Oauth::_validateProtocolParams answers 400 for a missing ``oauth_*``
         field (named in ``fieldName``), a method it does not support (ours
         comes back as the parameter) and a token of the wrong length (no
-        parameters: only a GET, whose criteria this client built, can get a
-        parameterless 400 for no other reason).
+        parameters: only a list call, whose criteria this client built, can get
+        a parameterless 400 for no other reason).
         """
         if status != 400 or self._auth is None:
             return None
@@ -411,7 +417,7 @@ class MagentoClient:
                 return name
         if isinstance(parameters, list) and SIGNATURE_METHOD in parameters:
             return "oauth_signature_method"
-        if parameters is None and method == "GET":
+        if parameters is None and list_call and not (isinstance(body, dict) and body.get("errors")):
             return "oauth_token"
         return None
 
@@ -427,7 +433,7 @@ class MagentoClient:
             route_always_exists=True,
         )
 
-    def iter_orders(self, numbers=None, created_since=None, store_id=None, page_size=100):
+    def iter_orders(self, numbers=None, created_since=None, store_id=None, page_size=100, updated_since=None):
         """Yield pages (lists) of orders by number, or created at or after ``created_since``.
 
         ``created_since`` is a ``"YYYY-MM-DD HH:MM:SS"`` UTC string: Magento is
@@ -446,6 +452,8 @@ class MagentoClient:
             ]
         elif created_since:
             searches = [[[("created_at", str(created_since)[:10], "gteq")]] + scope]
+        elif updated_since:
+            searches = [[[("updated_at", str(updated_since)[:10], "gteq")]] + scope]
         else:
             raise ValueError("Give order numbers or a date.")
         for filters in searches:
@@ -455,6 +463,8 @@ class MagentoClient:
                 orders = result.get("items") or []
                 if created_since:
                     orders = [o for o in orders if str(o.get("created_at") or "") >= str(created_since)]
+                elif updated_since:
+                    orders = [o for o in orders if str(o.get("updated_at") or "") >= str(updated_since)]
                 yield orders
                 if len(result.get("items") or []) < page_size or page * page_size >= result.get("total_count", 0):
                     break

@@ -36,7 +36,7 @@ def sku_candidates(order, item):
     A bundle with a dynamic SKU (Magento's default) carries its own SKU, then
     its custom options' SKUs, then its selections' SKUs, joined with "-"
     (``Bundle\\Model\\Product\\Type::getSku``): the selections are taken off
-    the end, then the options one by one, so that the bundle's own SKU is found.
+    the end. Shorter prefixes are never tried: they could name another product.
     """
     sku = item.get("sku") or ""
     candidates = [sku]
@@ -47,8 +47,7 @@ def sku_candidates(order, item):
         suffix = "-" + (child.get("sku") or "")
         if base.endswith(suffix) and len(base) > len(suffix):
             base = base[: -len(suffix)]
-    parts = base.split("-")
-    candidates += ["-".join(parts[:end]) for end in range(len(parts), 0, -1)]
+    candidates.append(base)
     return list(dict.fromkeys(candidates))
 
 

@@ -87,13 +87,16 @@ def export_invoice(client, job, sleep=time.sleep):
         existing = find_existing_invoice(invoices, job.comment, job.items, job.claimed_ids, own=job.link_only)
         if existing is not None:
             own = not any((c.get("comment") or "").strip() == job.comment for c in existing.get("comments") or [])
+            if isinstance(job.claimed_ids, set):
+                # The order's next job (they run one after the other) must not take it too.
+                job.claimed_ids.add(int(existing["entity_id"]))
             return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own)
+        if not job.may_post:
+            raise OutcomeStillUnknown(job.name)
         if job.link_only:
             raise NoMatchingMagentoInvoice(
                 [str(i.get("increment_id")) for i in invoices if int(i.get("entity_id") or 0) not in job.claimed_ids]
             )
-        if not job.may_post:
-            raise OutcomeStillUnknown(job.name)
     waited = 0.0
     while True:
         try:

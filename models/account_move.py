@@ -1,3 +1,5 @@
+import datetime
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -36,6 +38,10 @@ EXPORT_REASONS = [
 
 
 MAGENTO_WRITABLE = {
+    "magento_advice",
+    "magento_failure_kind",
+    "magento_last_error",
+    "magento_linked",
     "magento_exported_items",
     "magento_invoiced_in_magento",
     "magento_no_export",
@@ -89,6 +95,27 @@ class AccountMove(models.Model):
         EXPORT_REASONS, string="Why", compute="_compute_magento_export_state", store=True
     )
     magento_log_line_ids = fields.One2many("magento.process.log.line", "move_id", string="Magento Log")
+    magento_payment_method_id = fields.Many2one(
+        related="magento_sale_order_id.magento_payment_method_id", store=True, string="Magento Payment Method"
+    )
+    magento_last_error = fields.Char(string="Last Magento Error", copy=False, readonly=True)
+    magento_advice = fields.Text(string="What to Do", copy=False, readonly=True)
+    magento_failure_kind = fields.Selection(
+        [("retry", "Passing: Tried Again"), ("action", "Needs Action")],
+        string="Failure",
+        copy=False,
+        readonly=True,
+        help="Needs Action: Magento refused the invoice as it stands, or the connection is misconfigured; "
+        "trying again without a change will not help. Passing: a fault of the moment, tried again.",
+    )
+    magento_linked = fields.Boolean(
+        string="Linked to a Magento Invoice",
+        copy=False,
+        readonly=True,
+        help="Odoo did not create this Magento invoice: Magento made it (for example at checkout) and it was "
+        "linked, by its items or by a Magento manager.",
+    )
+    magento_status_text = fields.Char(string="Magento Status", compute="_compute_magento_status_text")
     magento_no_export = fields.Boolean(string="Not to Export", copy=False, readonly=True)
     magento_no_export_reason = fields.Char(string="Why Not", copy=False, readonly=True)
     magento_invoiced_in_magento = fields.Boolean(
@@ -119,8 +146,18 @@ class AccountMove(models.Model):
         return invoice_comment(self.name, self._magento_ref())
 
     def _magento_ref(self):
-        uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
-        return f"{uuid[:8]}-{self.id}"
+        return f"{self._magento_db_tag()}-{self.id}"
+
+    @api.model
+    def _magento_db_tag(self):
+        """This database's part of the comment, set once: a duplicated or
+        restored database keeps it, so its look-ups still find its invoices."""
+        params = self.env["ir.config_parameter"].sudo()
+        tag = params.get_param("magento_invoice_export.comment_tag")
+        if not tag:
+            tag = (params.get_param("database.uuid") or "odoo")[:8]
+            params.set_param("magento_invoice_export.comment_tag", tag)
+        return tag
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_magento(self):
@@ -180,7 +217,7 @@ class AccountMove(models.Model):
             },
         }
 
-    def action_post(self):
+    def _post(self, soft=True):
         for move in self.filtered(lambda m: m.magento_invoice_id and m.magento_exported_items):
             exported = {int(item): round(float(qty), 4) for item, qty in move.magento_exported_items}
             if exported != dict(move._magento_invoice_items()):
@@ -193,7 +230,7 @@ class AccountMove(models.Model):
                         items=move._magento_describe_items(exported),
                     )
                 )
-        return super().action_post()
+        return super()._post(soft=soft)
 
     def _magento_describe_items(self, quantities):
         """``{item id: qty}`` as "2.0 x [24-MB01] Joust Duffle Bag, ..."."""
@@ -214,9 +251,27 @@ class AccountMove(models.Model):
         assert set(vals) <= MAGENTO_WRITABLE, set(vals) - MAGENTO_WRITABLE
         return (
             self.sudo()
-            .with_context(skip_invoice_sync=True, check_move_validity=False, skip_is_manually_modified=True)
+            .with_context(
+                skip_invoice_sync=True,
+                check_move_validity=False,
+                skip_is_manually_modified=True,
+                magento_bookkeeping=True,
+            )
             .write(vals)
         )
+
+    def write(self, vals):
+        # What Magento holds is written by the export (and the manager's
+        # decisions), never by a plain write: clearing an id over RPC would
+        # make the next export post a second Magento invoice.
+        if MAGENTO_WRITABLE & set(vals) and not self.env.context.get("magento_bookkeeping"):
+            raise AccessError(
+                self.env._(
+                    "The Magento fields of an invoice (%(fields)s) are kept by the export; use its buttons.",
+                    fields=", ".join(sorted(MAGENTO_WRITABLE & set(vals))),
+                )
+            )
+        return super().write(vals)
 
     @api.depends("invoice_line_ids.sale_line_ids.order_id.magento_instance_id")
     def _compute_magento_sale_order(self):
@@ -277,7 +332,71 @@ class AccountMove(models.Model):
             move.magento_export_state = status
             move.magento_export_reason = reason
 
-    @api.depends("invoice_line_ids.quantity", "invoice_line_ids.sale_line_ids.magento_item_id")
+    @api.depends(
+        "magento_export_state",
+        "magento_export_reason",
+        "magento_failure_kind",
+        "magento_export_sent_at",
+        "magento_invoice_ref",
+        "magento_linked",
+        "magento_export_attempts",
+    )
+    @api.depends_context("tz", "uid")
+    def _compute_magento_status_text(self):
+        """The status in plain words: "will retry" only when something will."""
+        cron = self.env.ref("magento_invoice_export.ir_cron_magento_export_invoice", raise_if_not_found=False)
+        cron = cron.sudo() if cron else cron
+        grace = self.env["magento.invoice.exporter"]._lost_answer_grace()
+        reasons = dict(self._fields["magento_export_reason"]._description_selection(self.env))
+        for move in self:
+            state = move.magento_export_state
+            if not state:
+                move.magento_status_text = False
+            elif state == "exported":
+                move.magento_status_text = (
+                    self.env._("Linked to Magento invoice %(ref)s", ref=move.magento_invoice_ref)
+                    if move.magento_linked
+                    else self.env._("Exported as Magento invoice %(ref)s", ref=move.magento_invoice_ref)
+                )
+            elif move.magento_export_sent_at and state in EXPORTABLE:
+                until = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
+                move.magento_status_text = self.env._(
+                    "Waiting until %(time)s: Magento may still be creating it", time=move._magento_local_time(until)
+                )
+            elif state == "failed" and move.magento_failure_kind == "action":
+                move.magento_status_text = self.env._("Failed, needs action: see What to Do")
+            elif state == "failed":
+                move.magento_status_text = (
+                    self.env._(
+                        "Failed, will retry at %(time)s (scheduled export)",
+                        time=move._magento_local_time(cron.nextcall),
+                    )
+                    if cron and cron.active
+                    else self.env._("Failed, tried again at the next export (the scheduled export is off)")
+                )
+            elif state == "skipped":
+                move.magento_status_text = self.env._(
+                    "Skipped after %(max)s failed attempts: a Magento manager resets them", max=MAX_ATTEMPTS
+                )
+            elif state == "to_export":
+                move.magento_status_text = self.env._("To export")
+            else:
+                move.magento_status_text = reasons.get(move.magento_export_reason) or False
+
+    def _magento_local_time(self, moment):
+        """``moment`` (UTC) in the user's time zone: the time, and the day when not today."""
+        local = fields.Datetime.context_timestamp(self, moment)
+        today = fields.Datetime.context_timestamp(self, fields.Datetime.now()).date()
+        return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+
+    @api.depends(
+        "magento_instance_id",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.product_id",
+        "invoice_line_ids.price_unit",
+        "invoice_line_ids.display_type",
+        "invoice_line_ids.sale_line_ids.magento_item_id",
+    )
     def _compute_magento_left_out(self):
         for move in self:
             move.magento_left_out = "\n".join(move._magento_left_out_lines()) if move.magento_instance_id else False
@@ -450,6 +569,7 @@ class AccountMove(models.Model):
     def action_magento_reset_attempts(self):
         if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):
             raise AccessError(self.env._("Only a Magento manager can reset the export attempts."))
+        self.check_access("write")
         moves = self.filtered(lambda m: m.magento_export_attempts and not m.magento_invoice_id)
         moves._magento_write({"magento_export_attempts": 0})
         for move in moves:

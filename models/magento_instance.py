@@ -30,24 +30,27 @@ CREDENTIAL_FIELDS = (
 
 class MagentoInstance(models.Model):
     _name = "magento.instance"
+    _inherit = ["mail.thread"]
     _description = "Magento Instance"
     _order = "sequence, name, id"
     _check_company_auto = True
 
-    name = fields.Char(required=True)
+    name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     url = fields.Char(
         string="Shop Base URL",
         required=True,
         help="The shop's address, without /rest: for example https://shop.example.com",
+        tracking=True,
     )
     store_code = fields.Char(
         string="REST Store Code",
         required=True,
         default="default",
         help="The store view code used in REST URLs (/rest/<code>/V1/...).",
+        tracking=True,
     )
     magento_store_id = fields.Integer(
         string="Store View ID",
@@ -55,6 +58,7 @@ class MagentoInstance(models.Model):
         help="The id of the store view with this code, which Magento's order lists do not filter on by "
         "themselves: the import takes only this store view's orders. Filled from Magento by Test "
         "Connection or the first import; the code 'all' takes every store view.",
+        tracking=True,
     )
     shop_key = fields.Char(
         compute="_compute_shop_key",
@@ -67,11 +71,13 @@ class MagentoInstance(models.Model):
         default=30,
         required=True,
         help="How long to wait for Magento's answer to one request.",
+        tracking=True,
     )
     verify_tls = fields.Boolean(
         string="Verify TLS Certificate",
         default=True,
         help="Turn off only for a test shop with a self-signed certificate.",
+        tracking=True,
     )
     auth_method = fields.Selection(
         [("oauth", "OAuth 1.0a (Magento integration)"), ("bearer", "Bearer token")],
@@ -81,6 +87,7 @@ class MagentoInstance(models.Model):
         help="Magento 2.4.4+ accepts integration tokens only with OAuth 1.0a "
         "signatures, unless 'Allow OAuth Access Tokens to be used as standalone "
         "Bearer tokens' is enabled in its configuration.",
+        tracking=True,
     )
     consumer_key = fields.Char(groups="base.group_system", copy=False)
     consumer_secret = fields.Char(groups="base.group_system", copy=False)
@@ -90,6 +97,7 @@ class MagentoInstance(models.Model):
     notify_customer_on_invoice = fields.Boolean(
         string="Notify customer when export invoice?",
         help="When set, Magento emails the customer as each exported invoice is created.",
+        tracking=True,
     )
     export_concurrency = fields.Integer(
         string="Requests in Flight",
@@ -97,15 +105,75 @@ class MagentoInstance(models.Model):
         required=True,
         help="How many invoice requests the bulk export keeps in flight at once. Invoices of one "
         "order always go one after the other.",
+        tracking=True,
     )
     can_edit_connection = fields.Boolean(compute="_compute_can_edit_connection")
+    last_order_update = fields.Datetime(
+        string="Orders Imported Up To",
+        copy=False,
+        help="The scheduled import takes the orders created or changed in Magento since then.",
+    )
     payment_method_ids = fields.One2many("magento.payment.method", "instance_id", string="Payment Methods")
     payment_method_count = fields.Integer(compute="_compute_payment_method_count")
+    invoice_count = fields.Integer(compute="_compute_trail_counts")
+    order_count = fields.Integer(compute="_compute_trail_counts")
+    log_count = fields.Integer(compute="_compute_trail_counts")
+    settings_summary = fields.Text(compute="_compute_settings_summary")
 
     _sql_constraints = [
         ("timeout_positive", "CHECK(timeout > 0)", "The request timeout must be a positive number of seconds."),
         ("concurrency_range", "CHECK(export_concurrency BETWEEN 1 AND 32)", "Requests in flight must be from 1 to 32."),
     ]
+
+    def _compute_trail_counts(self):
+        # Counts only (read as superuser): the buttons open what the user may see.
+        counts = {}
+        for model, field, key in (
+            ("account.move", "magento_instance_id", "invoice_count"),
+            ("sale.order", "magento_instance_id", "order_count"),
+            ("magento.process.log", "instance_id", "log_count"),
+        ):
+            counts[key] = dict(self.env[model].sudo()._read_group([(field, "in", self.ids)], [field], ["__count"]))
+        for instance in self:
+            for key, per_instance in counts.items():
+                instance[key] = per_instance.get(instance, 0)
+
+    @api.depends("url", "store_code", "magento_store_id", "auth_method", "notify_customer_on_invoice")
+    def _compute_settings_summary(self):
+        for instance in self:
+            view = (
+                self.env._("every store view")
+                if instance.store_code == "all"
+                else self.env._("store view %(code)s", code=instance.store_code)
+            )
+            parts = [
+                self.env._("Invoices go to %(url)s (%(view)s),", url=instance.url or "?", view=view),
+                self.env._("signed with OAuth 1.0a.")
+                if instance.auth_method == "oauth"
+                else self.env._("with a bearer token."),
+                self.env._("Magento emails the customer each invoice.")
+                if instance.notify_customer_on_invoice
+                else self.env._("Magento does not email the customer."),
+            ]
+            instance.settings_summary = " ".join(parts)
+
+    def _open(self, xmlid, domain):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain
+        action["context"] = {}
+        return action
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return self._open("magento_invoice_export.action_magento_invoices", [("magento_instance_id", "=", self.id)])
+
+    def action_view_orders(self):
+        self.ensure_one()
+        return self._open("sale.action_orders", [("magento_instance_id", "=", self.id)])
+
+    def action_view_logs(self):
+        self.ensure_one()
+        return self._open("magento_invoice_export.action_magento_process_log", [("instance_id", "=", self.id)])
 
     @api.depends_context("uid")
     def _compute_can_edit_connection(self):

@@ -11,12 +11,13 @@ How it never duplicates and never loses an id (see README, "Reliability"):
    (``magento_export_sent_at``) and that mark is committed; marks are written
    for up to twice the requests in flight at once, to save commits.
 3. A request whose answer is lost leaves the mark; the next attempt first looks
-   the invoice up in Magento (by the comment carrying the Odoo number, then by
-   items) and links what it finds instead of posting again. It posts again
+   the invoice up in Magento (by the comment unique to the Odoo invoice) and
+   links what it finds instead of posting again. It posts again
    only once the lost request cannot still be running in Magento (the grace
    period, ``magento_invoice_export.lost_answer_grace_seconds``, 600 s).
 4. Each outcome (the Magento id, or the failure) is committed on its own, so a
-   later crash or error rolls back nothing already learned.
+   later crash or error rolls back nothing already learned. Amid a caller's
+   own unfinished changes, the run waits for the caller's commit instead.
 """
 
 import datetime
@@ -35,6 +36,7 @@ from odoo.tools import split_every
 
 from ..magento_client import MagentoError
 from ..magento_client.client import is_array_limit
+from ..magento_export.advice import NEEDS_ACTION, failure_kind
 from ..magento_export.payload import invoice_comment
 from ..magento_export.pipeline import InFlight
 from ..magento_export.policy import (
@@ -48,6 +50,22 @@ from ..magento_export.policy import (
 from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, export_invoice
 
 _logger = logging.getLogger(__name__)
+
+
+def _logged(what):
+    """A run after the caller's commit has no caller left to tell: log its failure."""
+
+    def decorate(function):
+        def run():
+            try:
+                function()
+            except Exception:
+                _logger.exception("Magento: %s run after the caller's commit failed", what)
+
+        return run
+
+    return decorate
+
 
 BATCH_SIZE = 200
 # First key of our advisory locks ("MAGE"), the second being the invoice id.
@@ -82,6 +100,25 @@ class MagentoInvoiceExporter(models.AbstractModel):
             logs |= self._export_instance(instance, moves, respect_attempts)
         return logs
 
+    def _idle_logged_today(self, instance, skipped):
+        """A run with nothing to export: worth no log, or one a day to recall skipped invoices."""
+        if not skipped:
+            return True
+        midnight = fields.Datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return bool(
+            self.env["magento.process.log"]
+            .sudo()
+            .search_count(
+                [
+                    ("instance_id", "=", instance.id),
+                    ("operation", "=", "export_invoice"),
+                    ("start_date", ">=", midnight),
+                    ("skipped_count", ">", 0),
+                ],
+                limit=1,
+            )
+        )
+
     def _caller_has_unfinished_changes(self):
         """Whether the transaction holds changes of the caller's: pending in the
         cache, or already written (PostgreSQL gave it a transaction id)."""
@@ -89,16 +126,17 @@ class MagentoInvoiceExporter(models.AbstractModel):
             return False
         if self.env.cache.get_dirty_fields() or self.env.transaction.tocompute:
             return True
-        self.env.cr.execute("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
+        self.env.cr.execute("SELECT txid_current_if_assigned() IS NOT NULL")
         return self.env.cr.fetchone()[0]
 
     def _export_after_commit(self, instances, moves, respect_attempts):
-        registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+        registry, uid, context, su = self.env.registry, self.env.uid, dict(self.env.context), self.env.su
         instance_ids, move_ids = instances.ids, moves.ids if moves is not None else None
 
+        @_logged("the export")
         def export():
             with registry.cursor() as cr:
-                env = api.Environment(cr, uid, context)
+                env = api.Environment(cr, uid, context, su=su)
                 moves = env["account.move"].browse(move_ids).exists() if move_ids is not None else None
                 env["magento.invoice.exporter"]._export_invoices(
                     env["magento.instance"].browse(instance_ids).exists(), moves, respect_attempts
@@ -108,8 +146,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
 
     @api.model
     def _cron_export_invoices(self):
+        # Hourly runs with nothing to do leave no log (one a day when invoices stay skipped).
         instances = self.env["magento.instance"].sudo().search([])
-        self._export_invoices(instances)
+        self.with_context(magento_quiet_when_idle=True)._export_invoices(instances)
 
     # ------------------------------------------------------------------
     # One instance
@@ -126,14 +165,30 @@ class MagentoInvoiceExporter(models.AbstractModel):
         self.env["magento.process.log"]._close_interrupted_runs()
         move_ids = Move.search(domain + [("magento_export_state", "in", states)], order="id").ids
         skipped = Move.search_count(domain + [("magento_export_state", "=", "skipped")]) if respect_attempts else 0
+        if (
+            not move_ids
+            and self.env.context.get("magento_quiet_when_idle")
+            and self._idle_logged_today(instance, skipped)
+        ):
+            return self.env["magento.process.log"]
         log = (
             self.env["magento.process.log"]
             .sudo()
             .create({"operation": "export_invoice", "instance_id": instance.id, "company_id": instance.company_id.id})
             ._for_run()
         )
-        # The log exists even if this run dies later.
-        self._commit()
+        try:
+            # The log exists even if this run dies later.
+            self._commit()
+            return self._run_instance(instance, log, move_ids, skipped)
+        except Exception:
+            # A pooled connection must not keep the log's lock: the run would look alive for ever.
+            log._release()
+            raise
+
+    def _run_instance(self, instance, log, move_ids, skipped):
+        """The run itself, batch after batch; returns its finished log."""
+        Move = self.env["account.move"].sudo()
         counts = {"exported": 0, "failed": 0, "skipped": skipped}
         stop = None
         try:
@@ -141,20 +196,15 @@ class MagentoInvoiceExporter(models.AbstractModel):
         except UserError as error:
             stop = str(error.args[0])
         done = 0
-        try:
-            for batch_ids in split_every(BATCH_SIZE, move_ids, list):
-                if stop:
-                    break
-                stop = self._export_batch(instance, Move.browse(batch_ids), log, counts, client_factory)
-                done += len(batch_ids)
-                log._heartbeat()
-                # Memory stays flat however many batches a run takes.
-                self.env.invalidate_all()
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(move_ids) - done)
-        except Exception:
-            # A pooled connection must not keep the log's lock: the run would look alive for ever.
-            log._release()
-            raise
+        for batch_ids in split_every(BATCH_SIZE, move_ids, list):
+            if stop:
+                break
+            stop = self._export_batch(instance, Move.browse(batch_ids), log, counts, client_factory)
+            done += len(batch_ids)
+            log._heartbeat()
+            # Memory stays flat however many batches a run takes.
+            self.env.invalidate_all()
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(move_ids) - done)
         if stop:
             summary = self.env._("The run stopped: %(reason)s", reason=stop)
         else:
@@ -163,6 +213,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 exported=counts["exported"],
                 failed=counts["failed"],
                 skipped=counts["skipped"],
+            )
+        if counts["skipped"]:
+            summary += " " + self.env._(
+                "Skipped invoices failed %(max)s times: fix what their log says, then a Magento manager resets their "
+                "attempts (Magento > Invoices, filter Skipped).",
+                max=MAX_ATTEMPTS,
             )
         if counts.get("busy"):
             summary += " " + self.env._("%(count)s left alone: another run was exporting them.", count=counts["busy"])
@@ -186,14 +242,19 @@ class MagentoInvoiceExporter(models.AbstractModel):
             if not moves:
                 return None
             jobs = self._prepare_jobs(instance, moves)
-            refused = self._check_before_sending(jobs, moves, client_factory)
+            try:
+                refused = self._check_before_sending(jobs, moves, client_factory)
+            except MagentoError as error:
+                # Asking Magento about the order met the instance's own fault.
+                return instance._explain_error(error)
             for job, problem, in_magento in refused:
                 self._record_refusal(moves.browse(job.move_id), job, problem, log, in_magento)
                 counts["failed"] += 1
             if refused:
                 refused_ids = {job.move_id for job, _problem, _in_magento in refused}
                 jobs = [job for job in jobs if job.move_id not in refused_ids]
-                self._commit()
+                # Refused again by the next run if a concurrent change rolls this back.
+                self._commit_outcome()
             if not jobs:
                 return None
 
@@ -251,7 +312,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             unsent = moves.browse([job.move_id for job in runner.unsent if job.move_id in marked and not job.uncertain])
             if unsent:
                 unsent._magento_write({"magento_export_sent_at": False})
-                self._commit()
+                # Rolled back, they are only looked up once more: never posted twice.
+                self._commit_outcome()
             return stop
         finally:
             self._unlock(locked)
@@ -282,7 +344,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 claimed.setdefault(row["magento_sale_order_id"][0], set()).add(row["magento_invoice_id"])
         grace = self._lost_answer_grace()
         now = fields.Datetime.now()
-        db_tag = moves[:1]._magento_ref().split("-")[0]
+        db_tag = self.env["account.move"]._magento_db_tag()
         jobs = []
         for move in moves:
             order = move.magento_sale_order_id
@@ -297,7 +359,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     capture=order.magento_payment_method_id.capture_on_export,
                     uncertain=bool(move.magento_export_sent_at),
                     may_post=may_post_again(move.magento_export_sent_at or None, now, grace),
-                    claimed_ids=frozenset(claimed.get(order.id, ())),
+                    # Shared by the order's jobs, which run one after the other.
+                    claimed_ids=claimed.setdefault(order.id, set()),
                 )
             )
         return jobs
@@ -346,11 +409,16 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         )
         credited = {}  # key -> Magento numbers of exported invoices credited in Odoo since
+        own_taken = {}  # key -> what invoices linked to Magento's own invoices took of it
         for move in exported:
             is_credited = any(r.state == "posted" for r in move.reversal_move_ids)
-            for item_id, qty in move._magento_invoice_items():
-                key = (move.magento_sale_order_id.id, item_id)
+            # What Magento holds, not the lines as they may have been edited since.
+            held = move.magento_exported_items or move._magento_invoice_items()
+            for item_id, qty in held:
+                key = (move.magento_sale_order_id.id, int(item_id))
                 taken[key] = taken.get(key, 0.0) + qty
+                if move.magento_linked:
+                    own_taken[key] = own_taken.get(key, 0.0) + qty
                 if is_credited:
                     credited.setdefault(key, []).append(move.magento_invoice_ref)
         refused = []
@@ -392,7 +460,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                             ordered=round(info["ordered"], 4),
                         )
                     )
-                elif qty > left - info["native"] + 1e-6:
+                elif qty > left - max(info["native"] - own_taken.get(key, 0.0), 0.0) + 1e-6:
                     link_only = True
             if in_magento:
                 refused.append(
@@ -431,6 +499,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             try:
                 magento_order = client.get_order(order.magento_order_id)
             except MagentoError as error:
+                if error.instance_fault:
+                    raise  # the run stops: no invoice spends an attempt on it
                 failures[order.id] = self.env._(
                     "An invoice line has a fractional quantity, and Magento could not say whether it accepts one "
                     "for that item (%(error)s): export again later.",
@@ -451,10 +521,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
         invoice becomes Not Exportable with that reason until it is corrected.
         """
         message = self.env._("Not sent: %(problem)s", problem=problem)
+        # The problem says what to do; it needs a person either way.
+        failure = {"magento_last_error": message[:500], "magento_advice": problem, "magento_failure_kind": "action"}
         if in_magento:
-            move._magento_write({"magento_invoiced_in_magento": True})
+            move._magento_write({"magento_invoiced_in_magento": True, **failure})
         else:
-            move._magento_write({"magento_export_attempts": move.magento_export_attempts + 1})
+            move._magento_write({"magento_export_attempts": move.magento_export_attempts + 1, **failure})
         move._message_log(body=Markup("%s") % message)
         self._log_invoice(
             log, move, "warning" if in_magento else "error", message, retryable=False, request=self._request_text(job)
@@ -467,6 +539,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "magento_invoice_id": result.invoice_id,
                 "magento_invoice_ref": ref,
                 "magento_export_sent_at": False,
+                "magento_last_error": False,
+                "magento_advice": False,
+                "magento_failure_kind": False,
+                "magento_linked": result.own,
                 "magento_exported_items": [[item_id, qty] for item_id, qty in job.items],
             }
         )
@@ -502,7 +578,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if getattr(error, "deferred", False):
             return self._record_deferral(move, job, error, log)
         if isinstance(error, NoMatchingMagentoInvoice):
-            outcome = FailureOutcome(counts_attempt=True, uncertain=False, stops_run=False)
+            # An earlier POST whose answer was lost is still to be looked up.
+            outcome = FailureOutcome(counts_attempt=True, uncertain=job.uncertain, stops_run=False)
             message = self.env._(
                 "Not sent: Magento invoiced this order itself (for example its payment gateway at checkout) and "
                 "none of its own invoices (%(refs)s) has exactly this invoice's items and quantities, so Magento "
@@ -527,6 +604,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 error=error,
             )
             status, response, retryable = None, None, True
+        kind = "document" if isinstance(error, NoMatchingMagentoInvoice) else failure_kind(error)
+        advice = self._advice(kind)
         attempts = move.magento_export_attempts + (1 if outcome.counts_attempt else 0)
         move._magento_write(
             {
@@ -534,6 +613,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "magento_export_sent_at": (move.magento_export_sent_at or fields.Datetime.now())
                 if outcome.uncertain
                 else False,
+                "magento_last_error": message[:500],
+                "magento_advice": advice,
+                "magento_failure_kind": "action" if kind in NEEDS_ACTION else "retry",
             }
         )
         explained = instance._explain_error(error) if isinstance(error, MagentoError) else message
@@ -560,8 +642,45 @@ class MagentoInvoiceExporter(models.AbstractModel):
             retryable=retryable,
             request=self._request_text(job),
             response=response,
+            advice=advice,
         )
         return outcome
+
+    def _advice(self, kind):
+        """What a person can do about a failure of this kind (magento_export.advice)."""
+        return {
+            "credentials": self.env._(
+                "A Settings administrator copies the instance's four keys again from the integration in Magento "
+                "(System > Extensions > Integrations), which must be active and allowed the Sales resources."
+            ),
+            "no_route": self.env._("Check the shop base URL and the REST store code of the instance."),
+            "order_missing": self.env._(
+                "Check the Magento Order ID on the sales order: it is the order's entity id, not its number."
+            ),
+            "quantity": self.env._(
+                "Magento has less of this item left to invoice than this invoice asks (invoiced in Magento's "
+                "admin?). Compare with the order in Magento: correct with a credit note and a new invoice, or have "
+                "a Magento manager link this invoice by hand to Magento's."
+            ),
+            "document": self.env._(
+                "Magento refused the invoice as a whole: the order's status forbids it (on hold, canceled, "
+                "complete...) or nothing is left to invoice. Check the order in Magento, release a hold, then "
+                "export again."
+            ),
+            "array_limit": self.env._(
+                "In Magento, Stores > Configuration > Services > Magento Web API > Web Api Input Limits: raise "
+                "Input List Limit, then export again."
+            ),
+            "transient": self.env._(
+                "Nothing: Magento or the network failed for a moment. The invoice is tried again, and looked up "
+                "first when Magento may hold it."
+            ),
+            "network": self.env._("Check the shop base URL and that the shop is up; the invoice is tried again."),
+            "tls": self.env._(
+                "Check the shop's TLS certificate; only for a test shop, turn off TLS verification on the instance."
+            ),
+            "not_magento": self.env._("The address does not answer like Magento: check the shop base URL."),
+        }.get(kind, self.env._("Export again; if it persists, report it with the server log."))
 
     def _record_deferral(self, move, job, error, log):
         grace = self._lost_answer_grace()

@@ -6,11 +6,14 @@ are created on first sight with a blank trigger. Importing an order again
 never duplicates it.
 """
 
+import psycopg2
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..magento_client import MagentoError
 from ..magento_export.orders import bundle_own_sku, not_importable, order_lines, sku_candidates
+from .magento_invoice_exporter import _logged
 
 PAGE_SIZE = 100
 
@@ -20,19 +23,19 @@ class MagentoOrderImporter(models.AbstractModel):
     _description = "Magento Order Import"
 
     @api.model
-    def _import_orders(self, instance, increment_ids=None, since=None, page_size=PAGE_SIZE):
+    def _import_orders(self, instance, increment_ids=None, since=None, page_size=PAGE_SIZE, updated_since=None):
         """Import orders by increment id, or every order created since ``since``.
 
         Only the instance's store view's orders are taken (Magento's order list
         ignores the store code, docs/magento-behaviour.md §7), and one Magento
         order of a shop is one sales order whichever instance imports it.
         """
-        if not increment_ids and not since:
+        if not increment_ids and not since and not updated_since:
             raise UserError(self.env._("Give order numbers or a date to import from."))
         exporter = self.env["magento.invoice.exporter"]
         if exporter._caller_has_unfinished_changes():
             # The import commits page by page: never the caller's own changes.
-            return self._import_after_commit(instance, increment_ids, since, page_size)
+            return self._import_after_commit(instance, increment_ids, since, page_size, updated_since)
         self.env["magento.process.log"]._close_interrupted_runs()
         log = (
             self.env["magento.process.log"]
@@ -50,18 +53,26 @@ class MagentoOrderImporter(models.AbstractModel):
             pages = client.iter_orders(
                 numbers=increment_ids,
                 created_since=since and fields.Datetime.to_string(since),
+                updated_since=updated_since and fields.Datetime.to_string(updated_since),
                 # By number, an order of another store view is named, not ignored.
                 store_id=None if increment_ids else store_id,
                 page_size=page_size,
             )
             for orders in pages:
                 seen.update(order.get("increment_id") for order in orders)
+                latest = max((o.get("updated_at") or "" for o in orders), default="")
+                if updated_since and latest > fields.Datetime.to_string(instance.last_order_update or updated_since):
+                    # Committed with the page: a later failure re-reads only what came after.
+                    instance.sudo().last_order_update = latest
                 self._import_page(instance, store_id, orders, log, counts)
                 exporter._commit()
         except MagentoError as error:
             stop = instance._explain_error(error)
         except (UserError, ValueError) as error:
             stop = str(error.args[0])
+        except Exception:
+            log._release()  # a pooled connection must not keep the run looking alive
+            raise
         for missing in sorted(set(increment_ids or ()) - seen) if not stop else ():
             log._add_lines([{"level": "warning", "message": self.env._("Magento has no order %(ref)s.", ref=missing)}])
             counts["failed"] += 1
@@ -82,14 +93,15 @@ class MagentoOrderImporter(models.AbstractModel):
         exporter._commit()
         return log
 
-    def _import_after_commit(self, instance, increment_ids, since, page_size):
-        registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+    def _import_after_commit(self, instance, increment_ids, since, page_size, updated_since=None):
+        registry, uid, context, su = self.env.registry, self.env.uid, dict(self.env.context), self.env.su
 
+        @_logged("the order import")
         def run():
             with registry.cursor() as cr:
-                env = api.Environment(cr, uid, context)
+                env = api.Environment(cr, uid, context, su=su)
                 env[self._name]._import_orders(
-                    env["magento.instance"].browse(instance.id), increment_ids, since, page_size
+                    env["magento.instance"].browse(instance.id), increment_ids, since, page_size, updated_since
                 )
 
         self.env.cr.postcommit.add(run)
@@ -195,8 +207,12 @@ class MagentoOrderImporter(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     sale_order = SaleOrder.create(
-                        self._sale_order_values(instance, order, matched, partners, methods, pricelists)
+                        self._sale_order_values(instance, order, matched, partners, methods, pricelists, log)
                     )
+            except psycopg2.IntegrityError:
+                # Another import of the same shop took it at that very moment.
+                counts["skipped"] += 1
+                continue
             except UserError as error:
                 log._add_lines(
                     [
@@ -250,10 +266,10 @@ class MagentoOrderImporter(models.AbstractModel):
                     )
                 )
             else:
-                missing.append(item.get("sku"))
+                missing.append(item.get("sku") or self.env._("(no SKU, item %(id)s)", id=item.get("item_id")))
         return matched, sorted(missing)
 
-    def _sale_order_values(self, instance, order, products, partners, methods, pricelists):
+    def _sale_order_values(self, instance, order, products, partners, methods, pricelists, log=None):
         """``products``: the Odoo product of each line, by Magento item id."""
         values = {
             "partner_id": self._partner(order, partners).id,
@@ -262,7 +278,7 @@ class MagentoOrderImporter(models.AbstractModel):
             "magento_instance_id": instance.id,
             "magento_order_id": order["entity_id"],
             "magento_order_ref": order["increment_id"],
-            "magento_payment_method_id": self._payment_method(instance, order, methods).id,
+            "magento_payment_method_id": self._payment_method(instance, order, methods, log).id,
             "order_line": [],
         }
         pricelist = self._pricelist(instance, order.get("order_currency_code"), pricelists)
@@ -338,7 +354,7 @@ class MagentoOrderImporter(models.AbstractModel):
             partners[email.lower()] = partner
         return partner
 
-    def _payment_method(self, instance, order, methods):
+    def _payment_method(self, instance, order, methods, log=None):
         """The order's payment method (``methods``: the instance's, by code)."""
         code = ((order.get("payment") or {}).get("method") or "").strip()
         if not code:
@@ -357,4 +373,30 @@ class MagentoOrderImporter(models.AbstractModel):
                     }
                 )
             )
+            if log is not None:
+                log._add_lines(
+                    [
+                        {
+                            "level": "warning",
+                            "message": self.env._(
+                                "New payment method %(code)s: invoices of these orders will not be exported until "
+                                "you choose its trigger (Magento > Configuration > Payment Methods).",
+                                code=code,
+                            ),
+                            "res_model": "magento.payment.method",
+                            "res_id": methods[code].id,
+                            "record_name": code,
+                            "advice": self.env._(
+                                "Choose Create Invoice on Magento for %(code)s: Validate or In-Payment/Paid.", code=code
+                            ),
+                        }
+                    ]
+                )
         return methods[code]
+
+    @api.model
+    def _cron_import_orders(self):
+        """The scheduled import: each instance's orders created or changed since the last one it saw."""
+        for instance in self.env["magento.instance"].sudo().search([]):
+            since = instance.last_order_update or fields.Datetime.subtract(fields.Datetime.now(), days=1)
+            self._import_orders(instance, updated_since=since)

@@ -8,6 +8,7 @@ OFFLINE_METHODS = frozenset({"checkmo", "banktransfer", "cashondelivery", "purch
 
 class MagentoPaymentMethod(models.Model):
     _name = "magento.payment.method"
+    _inherit = ["mail.thread"]
     _description = "Magento Payment Method"
     _order = "instance_id, name, id"
     _check_company_auto = True
@@ -15,10 +16,10 @@ class MagentoPaymentMethod(models.Model):
     instance_id = fields.Many2one("magento.instance", required=True, ondelete="cascade", index=True, check_company=True)
     company_id = fields.Many2one(related="instance_id.company_id", store=True, index=True)
     code = fields.Char(
-        string="Magento Code", required=True, help="The payment method code in Magento, such as checkmo."
+        string="Magento Code", required=True, help="The payment method code in Magento, such as checkmo.", tracking=True
     )
     name = fields.Char(required=True)
-    active = fields.Boolean(default=True)
+    active = fields.Boolean(default=True, tracking=True)
     create_invoice_on = fields.Selection(
         [("validate", "Validate"), ("in_payment_paid", "In-Payment/Paid")],
         string="Create Invoice on Magento",
@@ -26,11 +27,13 @@ class MagentoPaymentMethod(models.Model):
         "- blank: never;\n"
         "- Validate: once the invoice is posted;\n"
         "- In-Payment/Paid: once the invoice is in payment or paid.",
+        tracking=True,
     )
     capture_on_export = fields.Boolean(
         string="Capture Payment in Magento",
         help="Ask Magento to capture the payment online when it creates the invoice. "
         "Leave off for offline methods and payments captured elsewhere.",
+        tracking=True,
     )
     is_offline = fields.Boolean(
         string="Offline Method",

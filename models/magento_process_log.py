@@ -1,6 +1,8 @@
 import logging
 from datetime import timedelta
 
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
+
 from odoo import api, fields, models
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
@@ -87,7 +89,8 @@ class MagentoProcessLog(models.Model):
             return
         self.env.cr.execute(
             "SELECT objid::int FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 "
-            "AND objid = ANY(%s::oid[])",
+            "AND objid = ANY(%s::oid[]) "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             [LOG_LOCK_NAMESPACE, running.ids],
         )
         alive = {row[0] for row in self.env.cr.fetchall()}
@@ -114,7 +117,8 @@ class MagentoProcessLog(models.Model):
         self.ensure_one()
         if stopped:
             state = "failed"
-        elif failed:
+        elif failed or (skipped and self.operation == "export_invoice"):
+            # Skipped invoices wait for a person: never a plain green "Done".
             state = "warning"
         else:
             state = "done"
@@ -133,13 +137,12 @@ class MagentoProcessLog(models.Model):
         self._release()
 
     def _release(self):
-        """Give up the run's lock; harmless when the transaction is already aborted
-        (the connection then ends the lock when it closes)."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
-        except Exception:  # an aborted transaction refuses every statement
-            _logger.warning("Could not release the lock of Magento process log %s", self.id)
+        """Give up the run's lock, also after an error aborted the transaction:
+        a pooled connection would otherwise keep the run looking alive."""
+        if self.env.cr._cnx.get_transaction_status() == TRANSACTION_STATUS_INERROR:
+            # Nothing of this transaction can be kept anyway (the run commits as it goes).
+            self.env["magento.invoice.exporter"]._rollback()
+        self.env.cr.execute("SELECT pg_advisory_unlock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
 
     def _action_open(self):
         """Open these logs: the form for one, the list for several."""

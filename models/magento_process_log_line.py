@@ -27,6 +27,7 @@ class MagentoProcessLogLine(models.Model):
     retryable = fields.Boolean(help="Whether trying again later can succeed.")
     request = fields.Text(help="The request sent to Magento (without credentials).")
     response = fields.Text(help="Magento's answer, as received.")
+    advice = fields.Text(string="What to Do", help="What a person can do about this line, if anything.")
 
     @api.depends("record_name", "message")
     def _compute_display_name(self):

@@ -1,5 +1,11 @@
+import logging
+
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -30,10 +36,21 @@ class SaleOrder(models.Model):
         # One Magento order (one shop, one entity_id) is one sales order,
         # whichever instance of that shop brought it; 0 is "no order".
         # The index holds under concurrent imports; the constraint below words it.
-        self.env.cr.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS sale_order_magento_shop_order_uniq "
-            "ON sale_order (magento_shop_key, magento_order_id) WHERE magento_order_id != 0"
-        )
+        # The first release's constraint (per instance, 0 included) goes.
+        self.env.cr.execute("ALTER TABLE sale_order DROP CONSTRAINT IF EXISTS sale_order_magento_order_uniq")
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "CREATE UNIQUE INDEX IF NOT EXISTS sale_order_magento_shop_order_uniq "
+                    "ON sale_order (magento_shop_key, magento_order_id) WHERE magento_order_id != 0"
+                )
+        except psycopg2.errors.UniqueViolation:
+            # A database of the first release may hold one Magento order twice
+            # (two instances of one shop): the constraint still guards new ones.
+            _logger.warning(
+                "Some Magento orders are linked to two sales orders of one shop: merge them, then update the "
+                "module to add the unique index sale_order_magento_shop_order_uniq."
+            )
 
     @api.constrains("magento_instance_id", "magento_order_id")
     def _check_magento_order_unique(self):

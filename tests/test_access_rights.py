@@ -117,3 +117,13 @@ class TestAccessRights(MagentoTestCommon):
         self.assertEqual((log.exported_count, log.user_id), (1, self.manager))
         self.assertTrue(move.magento_invoice_id)
         self.assertEqual(len(self._invoice_posts(order)), 1)
+
+    def test_nobody_writes_what_magento_holds_over_rpc(self):
+        """Clearing an id would make the next export post a second Magento invoice."""
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        move.action_magento_export_invoice()
+        for vals in ({"magento_invoice_id": 0}, {"magento_export_sent_at": False}, {"magento_no_export": True}):
+            with self.subTest(vals=vals), self.assertRaisesRegex(AccessError, "kept by the export"):
+                move.with_user(self.invoicing_user).write(vals)
+        self.assertTrue(move.magento_invoice_id)

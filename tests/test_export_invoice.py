@@ -330,7 +330,7 @@ class TestExportInvoice(MagentoTestCommon):
     def test_button_still_exports_after_three_failures(self):
         sale_order, _order = self._magento_order()
         move = self._invoice(sale_order)
-        move.magento_export_attempts = 3
+        move._magento_write({"magento_export_attempts": 3})
         self.assertEqual(move.magento_export_state, "skipped")
         move.action_magento_export_invoice()
         self.assertEqual(move.magento_export_state, "exported")
@@ -363,7 +363,7 @@ class TestExportInvoice(MagentoTestCommon):
         self.assertFalse(self._button_visible(move), "draft")
         move.action_post()
         self.assertTrue(self._button_visible(move), "posted, validate trigger")
-        move.magento_export_attempts = 3
+        move._magento_write({"magento_export_attempts": 3})
         self.assertTrue(self._button_visible(move), "a person may still export after three failures")
         move.action_magento_export_invoice()
         self.assertFalse(self._button_visible(move), "exported")
@@ -421,3 +421,25 @@ class TestExportInvoice(MagentoTestCommon):
         result = move.with_user(user).action_magento_export_invoice()
         self.assertEqual(result["params"]["type"], "success")
         self.assertTrue(move.magento_invoice_id)
+
+
+@tagged("post_install", "-at_install")
+class TestQuietRuns(MagentoTestCommon):
+    def test_scheduled_runs_with_nothing_to_do_leave_no_log(self):
+        Log = self.env["magento.process.log"]
+        before = Log.search_count([])
+        self.env["magento.invoice.exporter"]._cron_export_invoices()
+        self.assertEqual(Log.search_count([]), before, "nothing to export: no log")
+
+    def test_a_run_that_skipped_invoices_is_not_plain_done_and_recalls_once_a_day(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        move._magento_write({"magento_export_attempts": 3})
+        self.assertEqual(move.magento_export_state, "skipped")
+        log = self._bulk_export()
+        self.assertEqual((log.state, log.skipped_count), ("warning", 1))
+        self.assertIn("a Magento manager resets their attempts", log.summary)
+        Log = self.env["magento.process.log"]
+        before = Log.search_count([])
+        self.env["magento.invoice.exporter"]._cron_export_invoices()
+        self.assertEqual(Log.search_count([]), before, "already recalled today")

@@ -223,7 +223,7 @@ class TestLostResponses(ReliabilityCommon):
         self.assertIn("may still be running there. Not sent again", line.message)
         result = move.action_magento_export_invoice()
         self.assertIn("may still be running there", result["params"]["message"], "the button says why it waits")
-        move.magento_export_sent_at = "2000-01-01 00:00:00"
+        move._magento_write({"magento_export_sent_at": "2000-01-01 00:00:00"})
         self._bulk_export()
         self._assert_exactly_one(move, order)
 
@@ -453,6 +453,30 @@ class TestConcurrency(ReliabilityCommon):
         self.assertEqual(self.env.cr.fetchone()[0], 0, "every invoice lock released")
         self._bulk_export()
         self._assert_exactly_one(first, first_order)
+
+    def test_concurrent_change_refused_at_commit_costs_one_retry(self):
+        """PostgreSQL refuses the commit of the outcome itself (where a real serialization failure comes)."""
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        exporter = type(self.env["magento.invoice.exporter"])
+        emulated = exporter._commit
+        calls = []
+
+        def refused_third_commit(this):
+            calls.append(1)
+            if len(calls) == 3:  # the log, the mark before the request, then the outcome
+                raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
+            return emulated(this)
+
+        with patch.object(exporter, "_commit", refused_third_commit):
+            log = self._bulk_export()
+        self.assertEqual(log.state, "done")
+        self.assertIn("1 changed by someone else meanwhile", log.summary)
+        self.assertFalse(move.magento_invoice_id)
+        self.assertTrue(move.magento_export_sent_at, "the mark committed before the request stays")
+        self._bulk_export()
+        self._assert_exactly_one(move, order)
+        self.assertEqual(len(self._invoice_posts(order)), 1, "looked up and linked, not posted again")
 
     def test_invoice_held_by_another_run_is_left_alone(self):
         pairs = [self._magento_order() for _ in range(2)]

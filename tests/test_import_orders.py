@@ -1,6 +1,7 @@
 import datetime
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -261,3 +262,23 @@ class TestImportOrders(MagentoTestCommon):
         wizard.operation = "import_orders"
         with self.assertRaisesRegex(UserError, "Enter the Magento order numbers"):
             wizard.save().action_execute()
+
+    def test_scheduled_import_takes_what_was_created_or_changed_since_the_last_one(self):
+        held = self._magento_only_order(state="holded", status="holded", created_at="2034-01-01 08:00:00")
+        fresh = self._magento_only_order(created_at="2034-01-01 09:00:00", payment_method="klarna_pay")
+        self.instance.last_order_update = "2034-01-01 07:00:00"
+        self.env["magento.order.importer"]._cron_import_orders()
+        self.assertTrue(self._sale_order(fresh))
+        self.assertFalse(self._sale_order(held))
+        self.assertEqual(fields.Datetime.to_string(self.instance.last_order_update), "2034-01-01 09:00:00")
+        log = self.env["magento.process.log"].search([("operation", "=", "import_orders")], limit=1)
+        self.assertIn(
+            "New payment method klarna_pay: invoices of these orders will not be exported until you choose its trigger",
+            " ".join(log.line_ids.mapped("message")),
+        )
+        # The hold is released in Magento: the order changes, the next scheduled import takes it.
+        held.update(state="processing", status="processing", updated_at="2034-01-02 10:00:00")
+        self.env["magento.order.importer"]._cron_import_orders()
+        self.assertTrue(self._sale_order(held))
+        cron = self.env.ref("magento_invoice_export.ir_cron_magento_import_orders")
+        self.assertFalse(cron.active, "inactive until someone turns it on")

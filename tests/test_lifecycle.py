@@ -1,8 +1,11 @@
 """One Odoo invoice = one Magento invoice, whatever a user clicks afterwards."""
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import MagentoTestCommon
 
@@ -216,3 +219,66 @@ class TestInterruptedRuns(MagentoTestCommon):
         self.assertEqual((dead.state, dead.end_date), ("interrupted", seen))
         self.assertIn("last seen at 2026-01-02 03:04:05", dead.summary)
         self.assertEqual(alive.state, "running")
+
+
+@tagged("post_install", "-at_install")
+class TestWorklist(MagentoTestCommon):
+    def _worklist(self, *filters):
+        action = self.env["ir.actions.act_window"]._for_xml_id("magento_invoice_export.action_magento_invoices")
+        domain = list(safe_eval(action["domain"]))
+        search = self.env.ref("magento_invoice_export.view_magento_invoice_search")
+        arch = etree.fromstring(search.arch)
+        for name in filters:
+            [node] = arch.xpath(f"//filter[@name='{name}']")
+            domain += safe_eval(node.get("domain"))
+        return self.env["account.move"].search(domain)
+
+    def test_statuses_say_what_is_true_and_what_to_do(self):
+        sale_order, _order = self._magento_order()
+        refused = self._invoice(sale_order)
+        self.magento.inject(
+            "error",
+            status=400,
+            method="POST",
+            body={
+                "message": "Invoice Document Validation Error(s):\n"
+                "An invoice cannot be created when an order has a status of holded"
+            },
+        )
+        self._bulk_export()
+        self.assertIn(refused, self._worklist("failed_action"))
+        self.assertEqual(refused.magento_status_text, "Failed, needs action: see What to Do")
+        self.assertIn("release a hold, then export again", refused.magento_advice)
+        self.assertIn("release a hold", refused.magento_log_line_ids.advice)
+
+        sale_order, _order = self._magento_order()
+        passing = self._invoice(sale_order)
+        self.magento.inject("html", status=503, method="POST")
+        self.env["magento.invoice.exporter"]._export_invoices(self.instance, moves=passing)
+        self.assertIn(passing, self._worklist("failed_retry"))
+        passing._magento_write({"magento_export_sent_at": False})  # looked up meanwhile: not in Magento
+        cron = self.env.ref("magento_invoice_export.ir_cron_magento_export_invoice")
+        self.assertFalse(cron.active)
+        self.assertEqual(
+            passing.magento_status_text, "Failed, tried again at the next export (the scheduled export is off)"
+        )
+        cron.active = True
+        passing.invalidate_recordset(["magento_status_text"])
+        self.assertTrue(passing.magento_status_text.startswith("Failed, will retry at "))
+
+        sale_order, _order = self._magento_order()
+        lost = self._invoice(sale_order)
+        lost._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+        self.assertIn(lost, self._worklist("outcome_unknown"))
+        self.assertTrue(lost.magento_status_text.startswith("Waiting until "), lost.magento_status_text)
+        self.assertEqual(lost.magento_export_state, "to_export", "never a red failure")
+
+    def test_worklist_filters_by_reason_and_groups_by_payment_method(self):
+        sale_order, _order = self._magento_order(payment_method=self.pm_cashondelivery)
+        blocked = self._invoice(sale_order)
+        self.assertEqual(self._worklist("reason_method_never"), blocked)
+        groups = self.env["account.move"].read_group(
+            [("id", "=", blocked.id)], ["magento_payment_method_id"], ["magento_payment_method_id"]
+        )
+        self.assertEqual(groups[0]["magento_payment_method_id"][0], self.pm_cashondelivery.id)
+        self.assertIn("Post the invoice", self.env.ref("magento_invoice_export.action_magento_invoices").help)

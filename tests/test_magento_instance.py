@@ -144,3 +144,37 @@ class TestMagentoInstance(MagentoTestCommon):
         self.assertFalse(self.instance.consumer_key)
         self.assertFalse(self.instance.access_token_secret)
         self.assertEqual(self.instance.url, self.magento.url, "only credentials are blanked")
+
+    def test_settings_that_decide_what_reaches_magento_are_tracked(self):
+        """Odoo's chatter records who changed them and when (tracking on the fields, a chatter on the forms)."""
+        tracked = {
+            "magento.instance": {
+                "url",
+                "store_code",
+                "magento_store_id",
+                "auth_method",
+                "verify_tls",
+                "timeout",
+                "notify_customer_on_invoice",
+                "export_concurrency",
+                "active",
+            },
+            "magento.payment.method": {"code", "create_invoice_on", "capture_on_export", "active"},
+        }
+        for model, names in tracked.items():
+            with self.subTest(model=model):
+                self.assertLessEqual(names, self.env[model]._track_get_fields())
+                arch = self.env[model].get_views([(False, "form")])["views"]["form"]["arch"]
+                self.assertIn("chatter", arch)
+
+    def test_instance_form_reads_as_sentences_and_leads_to_its_records(self):
+        self.assertEqual(
+            self.instance.settings_summary,
+            f"Invoices go to {self.magento.url} (store view default), signed with OAuth 1.0a. "
+            "Magento does not email the customer.",
+        )
+        sale_order, _order = self._magento_order()
+        self._invoice(sale_order)
+        self.assertEqual((self.instance.order_count, self.instance.invoice_count), (1, 1))
+        action = self.instance.action_view_invoices()
+        self.assertEqual(self.env["account.move"].search(action["domain"]).magento_sale_order_id, sale_order)

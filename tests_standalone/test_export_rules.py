@@ -8,10 +8,13 @@ from conftest import CONFIGURABLE, SIMPLE
 from magento_client import (
     MagentoAuthError,
     MagentoConnectionError,
+    MagentoNotFoundError,
+    MagentoProtocolError,
     MagentoRateLimitError,
     MagentoServerError,
     MagentoValidationError,
 )
+from magento_export.advice import failure_kind
 from magento_export.payload import build_items, find_existing_invoice, invoice_comment
 from magento_export.pipeline import InFlight
 from magento_export.policy import MAX_ATTEMPTS, export_status, failure_outcome, retry_delay
@@ -248,3 +251,36 @@ def test_before_send_runs_in_the_caller_thread_before_each_send():
     list(runner.run([1, 2, 3], key=lambda j: j, before_send=before_send))
     for job in (1, 2, 3):
         assert events.index(("mark", job)) < events.index(("send", job))
+
+
+# ------------------------------------------------------------------- advice
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (MagentoAuthError("x", status=400, credential="oauth_token"), "credentials"),
+        (MagentoValidationError("x", status=400, parameters=["Bag"]), "quantity"),
+        (MagentoValidationError("x", status=400), "document"),
+        (MagentoValidationError("x", status=400, parameters={"type": "t", "max": 20}), "array_limit"),
+        (MagentoServerError("x", status=503), "transient"),
+        (MagentoConnectionError("x", maybe_applied=False), "network"),
+        (MagentoProtocolError("x", status=404), "not_magento"),
+    ],
+)
+def test_failure_kind_by_structure(error, kind):
+    assert failure_kind(error) == kind
+
+
+def test_no_route_and_missing_order_are_told_apart_by_the_route():
+    missing = MagentoNotFoundError("x", status=404)
+    no_route = MagentoNotFoundError("x", status=404)
+    no_route.instance_fault = True
+    assert (failure_kind(missing), failure_kind(no_route)) == ("order_missing", "no_route")
+
+
+def test_a_job_whose_mark_did_not_hold_is_not_sent_nor_are_its_orders_next():
+    sent = []
+    runner = InFlight(lambda job: sent.append(job) or job, max_in_flight=2)
+    jobs = [("A", 1), ("A", 2), ("B", 3)]
+    results = list(runner.run(jobs, key=lambda j: j[0], before_send=lambda job: job != ("A", 1)))
+    assert [job for job, _result, _error in results] == [("B", 3)]
+    assert sorted(runner.unsent) == [("A", 1), ("A", 2)]

@@ -82,7 +82,9 @@ else
     ln -s "$ROOT" "$ADDONS_DIR/$ADDON"
     DATA_DIR=$(mktemp -d)
     HTTP_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    export ODOO ADDONS_DIR DATA_DIR HTTP_PORT TEST_TAGS VENV ADDON
+    POT_FRESH=$WORK/fresh.pot
+    rm -f "$POT_FRESH"
+    export ODOO ADDONS_DIR DATA_DIR HTTP_PORT TEST_TAGS VENV ADDON POT_FRESH
     # pg_virtualenv -t makes a throwaway cluster in a temp dir (several can run
     # at once); Odoo refuses the postgres role,
     # so the run creates its own.
@@ -93,7 +95,12 @@ else
             -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
             --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
             -i "$ADDON" --without-demo=all --test-enable --test-tags="$TEST_TAGS" \
-            --stop-after-init --log-level=test --max-cron-threads=0
+            --stop-after-init --log-level=test --max-cron-threads=0 || exit 1
+        # The translation template, exported from the code just installed.
+        "$VENV/bin/python" "$ODOO/odoo-bin" \
+            --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
+            -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
+            --i18n-export="$POT_FRESH" --modules="$ADDON" --stop-after-init --log-level=warn --no-http
     ' > "$ODOO_LOG" 2>&1
     rc=$?
     rm -rf "$ADDONS_DIR" "$DATA_DIR"
@@ -120,6 +127,12 @@ else
     if [ "$rc" != 0 ] || grep -qE " (ERROR|CRITICAL) " "$ODOO_LOG"; then
         echo "Odoo suite FAILED (exit $rc); full log: $ODOO_LOG"
         FAILED=1
+    fi
+    say "Translation template against the code"
+    if [ ! -s "$POT_FRESH" ]; then
+        echo "not checked: Odoo stopped before exporting it"; FAILED=1
+    elif ! "$VENV/bin/python" "$ROOT/tools/pot_check.py" "$ROOT/i18n/$ADDON.pot" "$POT_FRESH"; then
+        echo "The template i18n/$ADDON.pot is out of date: run tools/pot.sh"; FAILED=1
     fi
 fi
 

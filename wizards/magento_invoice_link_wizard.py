@@ -95,6 +95,10 @@ class MagentoInvoiceLinkWizard(models.TransientModel):
                 "magento_exported_items": items,
                 "magento_invoiced_in_magento": False,
                 "magento_no_export": False,
+                "magento_linked": True,
+                "magento_last_error": False,
+                "magento_advice": False,
+                "magento_failure_kind": False,
             }
         )
         note = self.env._("Linked by hand to Magento invoice %(ref)s.", ref=ref)
