@@ -96,6 +96,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             self._export_after_commit(instances, moves, respect_attempts)
             return self.env["magento.process.log"]
         logs = self.env["magento.process.log"]
+        logs._close_interrupted_runs()
         for instance in instances:
             logs |= self._export_instance(instance, moves, respect_attempts)
         return logs
@@ -162,7 +163,6 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if moves is not None:
             domain.append(("id", "in", moves.ids))
         states = ("to_export", "failed") if respect_attempts else EXPORTABLE
-        self.env["magento.process.log"]._close_interrupted_runs()
         move_ids = Move.search(domain + [("magento_export_state", "in", states)], order="id").ids
         skipped = Move.search_count(domain + [("magento_export_state", "=", "skipped")]) if respect_attempts else 0
         if (
