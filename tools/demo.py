@@ -14,6 +14,9 @@ import urllib.request
 
 from harness import DoubleProcess, Odoo, ensure_role, offline_env
 
+ORDER = '{"items": [{"sku": "24-MB01", "name": "Joust Duffle Bag", "qty": 1, "price": 34}]}'
+FAULT = '{"kind": "error", "status": 500, "method": "POST"}'
+
 
 def wait_for_http(url, process, timeout=180):
     """Wait until Odoo answers (it has no readiness event to await)."""
@@ -45,7 +48,7 @@ def main():
         if server and server.poll() is None:
             server.terminate()
             try:
-                server.wait(20)
+                server.wait(3)  # Ctrl-C ends the demo within a few seconds, whatever Odoo is doing
             except subprocess.TimeoutExpired:
                 server.kill()
         double.stop()
@@ -85,6 +88,18 @@ What to click:
   3. Magento > Configuration > Payment Methods: change a trigger, export again.
   4. Magento > Operations: Import Orders, to import orders again (nothing duplicates).
   5. Magento > Logs > Process Logs: every run, with Magento's own messages.
+
+The Magento double (a simulated Magento 2.4 shop, see README "The Magento double"):
+  {double.url}   integration keys: {double.credentials}
+  add an order:   curl -s -X POST {double.url}/__double__/orders -d '{ORDER}'
+  inject a fault: curl -s -X POST {double.url}/__double__/faults -d '{FAULT}'
+  what it holds:  curl -s {double.url}/__double__/state
+
+This demo blocks every outside network access on purpose (Odoo's online
+services are sent to a dead local proxy): only the double on 127.0.0.1 answers.
+To try a real staging shop instead, create an instance in Magento >
+Configuration > Instances of a normal Odoo with this addon (see README,
+"Connect a real Magento").
 
 Ctrl-C stops everything.
 """,

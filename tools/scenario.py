@@ -95,6 +95,8 @@ def demo(env, url, credentials):
     instance = env["magento.instance"].create(
         {"name": "Luma Demo Shop", "url": url, "notify_customer_on_invoice": True, **credentials}
     )
+    # The import commits page by page: it runs at once only in a transaction without pending changes.
+    env.cr.commit()
     env["magento.order.importer"]._import_orders(instance, since=datetime.datetime(2000, 1, 1))
     triggers = {"checkmo": "validate", "banktransfer": "in_payment_paid", "cashondelivery": False}
     for method in instance.payment_method_ids:

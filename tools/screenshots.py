@@ -143,6 +143,8 @@ def main():
         browser.open(f"{url}/odoo/action-magento_invoice_export.action_magento_instance", ".o_list_view")
         browser.click(".o_list_view .o_data_row td.o_data_cell", ".o_form_view button[name=action_test_connection]")
         browser.shoot("7-instance")
+        browser.open(f"{url}/odoo/action-magento_invoice_export.action_magento_invoices", ".o_list_view .o_data_row")
+        browser.shoot("8-worklist")
     finally:
         browser.close()
 

@@ -68,3 +68,45 @@ registry.category("web_tour.tours").add("magento_invoice_export_tour", {
         },
     ],
 });
+
+// Started on Magento > Invoices with a refused, a waiting and an exported invoice (tests/test_tour.py).
+registry.category("web_tour.tours").add("magento_invoice_export_worklist_tour", {
+    steps: () => [
+        {
+            content: "The worklist says each status in plain words",
+            trigger: ".o_list_view .o_data_row:contains('Failed, needs action')",
+        },
+        {
+            content: "A lost answer being waited out reads as waiting, with its time",
+            trigger: ".o_list_view .o_data_row:contains('Waiting until')",
+        },
+        {
+            content: "Open the filters",
+            trigger: ".o_searchview_dropdown_toggler",
+            run: "click",
+        },
+        {
+            content: "Keep what needs action",
+            trigger: ".o-dropdown-item:contains('Failed, Needs Action')",
+            run: "click",
+        },
+        {
+            content: "Only the refused invoice is left",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('Waiting until'))) .o_data_row:contains('Failed, needs action')",
+        },
+        {
+            content: "Open it",
+            trigger: ".o_data_row:contains('Failed, needs action') td.o_data_cell",
+            run: "click",
+        },
+        {
+            content: "Open the Magento Info tab",
+            trigger: ".o_notebook .nav-link:contains('Magento Info')",
+            run: "click",
+        },
+        {
+            content: "It says what to do",
+            trigger: ".o_field_widget[name='magento_advice']:contains('release a hold')",
+        },
+    ],
+});
