@@ -1,7 +1,7 @@
 # Shared by tools/test.sh, tools/soak.sh, tools/bench.sh and tools/demo.sh:
 # where Odoo is, and the project's Python environment. Source it; it sets
 #   ROOT ADDON CACHE ODOO WORK VENV PYTHON HAVE_ODOO
-# and defines ensure_venv, odoo_missing_notice.
+# and defines ensure_venv, ensure_odoo, odoo_missing_notice.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON=magento_invoice_export
@@ -44,11 +44,30 @@ ensure_venv() {
     echo "venv: $VENV ($("$VENV/bin/python" --version))"
 }
 
+# Odoo 18.0 community, fetched into the cache when no tree is here (tools/fetch_odoo.py
+# checks the archive's SHA-256 before unpacking anything). Override both to use
+# another archive, e.g. a mirror of your own.
+ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.20241127.tar.gz}
+ODOO_ARCHIVE_SHA256=${ODOO_ARCHIVE_SHA256:-}
+
+ensure_odoo() {
+    [ "$HAVE_ODOO" = 1 ] && return 0
+    # A tree named by ODOO_PATH is the user's: never download over it.
+    [ -n "${ODOO_PATH:-}" ] && return 1
+    echo "No Odoo 18.0 tree in $CACHE/odoo-18.0: fetching $ODOO_ARCHIVE_URL"
+    "$PYTHON" "$ROOT/tools/fetch_odoo.py" "$ODOO_ARCHIVE_URL" "$ODOO_ARCHIVE_SHA256" "$CACHE/odoo-18.0" || return 1
+    if [ -f "$ODOO/odoo-bin" ] && grep -q "version_info = (18, 0" "$ODOO/odoo/release.py" 2>/dev/null; then
+        HAVE_ODOO=1
+    fi
+}
+
 odoo_missing_notice() {
     printf '\n'
     printf '!%.0s' $(seq 1 78); printf '\n'
     printf '!! %s\n' "$@" \
-        "No Odoo 18.0 source tree was found in ODOO_PATH (${ODOO_PATH:-unset}) or in $CACHE/odoo-18.0." \
-        "Provide one: unpack Odoo 18.0 community there (odoo-bin at its top), or set ODOO_PATH."
+        "No Odoo 18.0 source tree was found in ODOO_PATH (${ODOO_PATH:-unset}) or in $CACHE/odoo-18.0," \
+        "and none could be fetched from $ODOO_ARCHIVE_URL (no network, or no ODOO_ARCHIVE_SHA256 to check it)." \
+        "Provide one: unpack Odoo 18.0 community there (odoo-bin at its top), set ODOO_PATH, or set" \
+        "ODOO_ARCHIVE_URL and ODOO_ARCHIVE_SHA256 to an archive you trust."
     printf '!%.0s' $(seq 1 78); printf '\n\n'
 }

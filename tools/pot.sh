@@ -3,6 +3,7 @@
 # throwaway database with the addon installed.
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_odoo || true
 if [ "$HAVE_ODOO" != 1 ]; then odoo_missing_notice "Exporting the .pot needs Odoo."; exit 2; fi
 ensure_venv >/dev/null || exit 1
 ADDONS_DIR=$(mktemp -d); ln -s "$ROOT" "$ADDONS_DIR/$ADDON"

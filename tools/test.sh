@@ -27,6 +27,7 @@ say() { printf '\n=== %s\n' "$*"; }
 
 say "Python environment"
 ensure_venv || exit 1
+[ $QUICK = 1 ] || ensure_odoo || true
 
 FAILED=0
 PASSED_TOTAL=0

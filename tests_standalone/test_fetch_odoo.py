@@ -1,0 +1,86 @@
+"""tools/fetch_odoo.py: download, checksum, unpack, against an archive served on 127.0.0.1."""
+
+import hashlib
+import io
+import sys
+import tarfile
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+import fetch_odoo
+
+
+def _archive(folder, release="version_info = (18, 0, 0, 'final', 0, '')\n"):
+    """A tiny stand-in for an Odoo source archive: odoo-18.0/odoo-bin and odoo/release.py."""
+    path = folder / "odoo.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in (("odoo-18.0/odoo-bin", "#!/usr/bin/env python3\n"), ("odoo-18.0/odoo/release.py", release)):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def served(tmp_path):
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_downloads_checks_and_unpacks(served):
+    folder, url = served
+    _path, sha256 = _archive(folder)
+    destination = folder / "cache" / "odoo-18.0"
+    assert fetch_odoo.main(["fetch", f"{url}/odoo.tar.gz", sha256, str(destination)]) == 0
+    assert (destination / "odoo-bin").is_file()
+    assert "(18, 0" in (destination / "odoo" / "release.py").read_text()
+
+
+def test_a_wrong_checksum_unpacks_nothing(served, capsys):
+    folder, url = served
+    _archive(folder)
+    destination = folder / "cache" / "odoo-18.0"
+    assert fetch_odoo.main(["fetch", f"{url}/odoo.tar.gz", "0" * 64, str(destination)]) == 1
+    assert "not the pinned" in capsys.readouterr().err
+    assert not destination.exists()
+
+
+def test_another_version_is_refused(served):
+    folder, url = served
+    _path, sha256 = _archive(folder, release="version_info = (17, 0, 0, 'final', 0, '')\n")
+    destination = folder / "cache" / "odoo-18.0"
+    assert fetch_odoo.main(["fetch", f"{url}/odoo.tar.gz", sha256, str(destination)]) == 1
+    assert not destination.exists()
+
+
+def test_no_network_says_so(tmp_path, capsys):
+    with socket_closed_port() as port:
+        code = fetch_odoo.main(["fetch", f"http://127.0.0.1:{port}/odoo.tar.gz", "0" * 64, str(tmp_path / "o")])
+    assert code == 2
+    assert "could not be downloaded" in capsys.readouterr().err
+
+
+def socket_closed_port():
+    import contextlib
+    import socket
+
+    @contextlib.contextmanager
+    def port():
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            number = sock.getsockname()[1]
+        yield number
+
+    return port()
