@@ -175,7 +175,8 @@ class AccountMove(models.Model):
                 raise UserError(
                     self.env._(
                         "%(name)s was sent to Magento at %(at)s and no answer came back: Magento may hold it. It "
-                        "cannot be deleted until an export has looked it up.",
+                        "cannot be deleted until an export has looked it up: post it again and export it, or have a "
+                        "Magento manager link it by hand.",
                         name=move.name,
                         at=fields.Datetime.to_string(move.magento_export_sent_at),
                     )

@@ -10,7 +10,7 @@ from ..magento_client import (
     MagentoNotFoundError,
     MagentoValidationError,
 )
-from ..magento_client.client import is_array_limit, oauth_key_problem
+from ..magento_client.client import OAUTH_KEY_LENGTH, is_array_limit, oauth_key_problem
 
 # Where the credentials go: only Settings administrators change these.
 CONNECTION_FIELDS = {"url", "store_code", "auth_method", "verify_tls"}
@@ -250,13 +250,28 @@ class MagentoInstance(models.Model):
                 )
         for instance in self.sudo().filtered(lambda i: i.auth_method == "oauth"):
             for name in ("consumer_key", "consumer_secret", "access_token", "access_token_secret"):
-                problem = instance[name] and oauth_key_problem(instance[name])
-                if problem:
+                value = instance[name]
+                if not value or not oauth_key_problem(value):
+                    continue
+                if len(value) == OAUTH_KEY_LENGTH or any(ord(char) < 33 or ord(char) > 126 for char in value):
                     raise ValidationError(
                         self.env._(
-                            "The %(key)s of %(name)s %(problem)s", key=labels[name], name=instance.name, problem=problem
+                            "The %(key)s of %(name)s holds a space, a line break or another character Magento never "
+                            "puts in a key: copy it again.",
+                            key=labels[name],
+                            name=instance.name,
                         )
                     )
+                raise ValidationError(
+                    self.env._(
+                        "The %(key)s of %(name)s has %(length)s characters where Magento's keys have %(expected)s: "
+                        "copy it again, whole, from the integration in Magento.",
+                        key=labels[name],
+                        name=instance.name,
+                        length=len(value),
+                        expected=OAUTH_KEY_LENGTH,
+                    )
+                )
 
     @api.constrains("url")
     def _check_url(self):

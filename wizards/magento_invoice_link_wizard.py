@@ -28,6 +28,17 @@ class MagentoInvoiceLinkWizard(models.TransientModel):
         self.ensure_one()
         move = self.move_id
         move._magento_check_manager()
+        # The same lock as the export's: never decided while a run is sending it.
+        exporter = self.env["magento.invoice.exporter"]
+        if not exporter._lock(move):
+            raise UserError(self.env._("%(name)s is being exported right now: try again in a moment.", name=move.name))
+        try:
+            move.invalidate_recordset()
+            return self._decide(move)
+        finally:
+            exporter._unlock(move.ids)
+
+    def _decide(self, move):
         if move.magento_invoice_id:
             raise UserError(
                 self.env._("%(name)s is already Magento invoice %(ref)s.", name=move.name, ref=move.magento_invoice_ref)
@@ -51,7 +62,8 @@ class MagentoInvoiceLinkWizard(models.TransientModel):
             .sudo()
             .search(
                 [
-                    ("magento_instance_id", "=", move.magento_instance_id.id),
+                    # Any instance of the same shop: one Magento invoice, one Odoo invoice.
+                    ("magento_instance_id.shop_key", "=", move.magento_instance_id.shop_key),
                     ("magento_invoice_id", "=", self.magento_invoice_id),
                 ],
                 limit=1,
