@@ -37,6 +37,21 @@ EXPORT_REASONS = [
 ]
 
 
+def _notification(kind, title, message, sticky=False):
+    """A notification (``kind``: success, info, warning, danger) that reloads the record behind it."""
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {
+            "type": kind,
+            "title": title,
+            "message": message,
+            "sticky": sticky,
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+        },
+    }
+
+
 MAGENTO_WRITABLE = {
     "magento_advice",
     "magento_failure_kind",
@@ -206,17 +221,7 @@ class AccountMove(models.Model):
         )
         for move in self:
             move._message_log(body=Markup("%s") % message)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "warning",
-                "title": self.env._("Magento keeps its invoice"),
-                "message": message,
-                "sticky": True,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return _notification("warning", self.env._("Magento keeps its invoice"), message, sticky=True)
 
     def _post(self, soft=True):
         for move in self.filtered(lambda m: m.magento_invoice_id and m.magento_exported_items):
@@ -478,7 +483,7 @@ class AccountMove(models.Model):
         busy = failed - logs.line_ids.move_id
         if busy and not logs.filtered(lambda log: log.state == "failed"):
             params = {
-                "type": "warning",
+                "kind": "warning",
                 "title": self.env._("Already being exported"),
                 "message": self.env._(
                     "Another run is exporting %(names)s right now. Reload the invoice in a moment.",
@@ -493,22 +498,21 @@ class AccountMove(models.Model):
             lines = logs.line_ids.filtered(lambda line: line.level in ("error", "warning"))
             message = "\n".join(stopped.mapped("summary")) or "\n".join(lines.mapped("message"))
             params = {
-                "type": "danger",
+                "kind": "danger",
                 "title": self.env._("Export to Magento failed"),
                 "message": message,
                 "sticky": True,
             }
         else:
             params = {
-                "type": "success",
+                "kind": "success",
                 "title": self.env._("Exported to Magento"),
                 "message": self.env._(
                     "Magento invoice %(refs)s created.", refs=", ".join(exported.mapped("magento_invoice_ref"))
                 ),
                 "sticky": False,
             }
-        params["next"] = {"type": "ir.actions.client", "tag": "soft_reload"}
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+        return _notification(**params)
 
     def action_magento_export_selected(self):
         """The list view's action: export the selected eligible invoices now."""
@@ -527,19 +531,13 @@ class AccountMove(models.Model):
         """Called amid unsaved changes (a server action, an automation): export
         once they are committed, in a transaction of the export's own."""
         self.env["magento.invoice.exporter"]._export_after_commit(self.magento_instance_id, self, False)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "title": self.env._("Export to Magento"),
-                "message": self.env._(
-                    "%(names)s go to Magento as soon as this transaction is saved.",
-                    names=", ".join(self.mapped("name")),
-                ),
-                "sticky": False,
-            },
-        }
+        return _notification(
+            "info",
+            self.env._("Export to Magento"),
+            self.env._(
+                "%(names)s go to Magento as soon as this transaction is saved.", names=", ".join(self.mapped("name"))
+            ),
+        )
 
     def action_magento_mark(self):
         """Magento > Info tab: Not to Export, or Link to a Magento invoice (managers)."""
