@@ -24,6 +24,8 @@ class ExportJob:
     # Its quantities reach into what Magento invoiced itself: only one of
     # Magento's own invoices can stand for it, never a new one.
     link_only: bool = False
+    # Product lines the Magento invoice will not carry, as a person reads them.
+    left_out: tuple = ()
 
     def request_body(self):
         """The body as the client sends it (for the process log)."""

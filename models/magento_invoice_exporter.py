@@ -361,6 +361,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     may_post=may_post_again(move.magento_export_sent_at or None, now, grace),
                     # Shared by the order's jobs, which run one after the other.
                     claimed_ids=claimed.setdefault(order.id, set()),
+                    # Read here, with the batch's lines at hand, not once per outcome.
+                    left_out=tuple(move._magento_left_out_lines()),
                 )
             )
         return jobs
@@ -560,9 +562,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         else:
             message = self.env._("Exported to Magento as invoice %(ref)s", ref=ref)
-        left_out = move._magento_left_out_lines()
-        if left_out:
-            message += ". " + self.env._("Left out of it: %(lines)s.", lines="; ".join(left_out))
+        if job.left_out:
+            message += ". " + self.env._("Left out of it: %(lines)s.", lines="; ".join(job.left_out))
         move._message_log(body=Markup("%s") % message)
         self._log_invoice(
             log,
