@@ -450,10 +450,9 @@ class MagentoClient:
                 [[("increment_id", number, "eq") for number in numbers[i : i + NUMBERS_PER_REQUEST]]] + scope
                 for i in range(0, len(numbers), NUMBERS_PER_REQUEST)
             ]
-        elif created_since:
-            searches = [[[("created_at", str(created_since)[:10], "gteq")]] + scope]
-        elif updated_since:
-            searches = [[[("updated_at", str(updated_since)[:10], "gteq")]] + scope]
+        elif created_since or updated_since:
+            field, since = ("created_at", created_since) if created_since else ("updated_at", updated_since)
+            searches = [[[(field, str(since)[:10], "gteq")]] + scope]
         else:
             raise ValueError("Give order numbers or a date.")
         for filters in searches:
@@ -461,10 +460,8 @@ class MagentoClient:
             while True:
                 result = self.search_orders(filters, page_size, page, sort_orders=[("entity_id", "ASC")])
                 orders = result.get("items") or []
-                if created_since:
-                    orders = [o for o in orders if str(o.get("created_at") or "") >= str(created_since)]
-                elif updated_since:
-                    orders = [o for o in orders if str(o.get("updated_at") or "") >= str(updated_since)]
+                if numbers is None:
+                    orders = [o for o in orders if str(o.get(field) or "") >= str(since)]
                 yield orders
                 if len(result.get("items") or []) < page_size or page * page_size >= result.get("total_count", 0):
                     break

@@ -52,21 +52,6 @@ from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, export_
 _logger = logging.getLogger(__name__)
 
 
-def _logged(what):
-    """A run after the caller's commit has no caller left to tell: log its failure."""
-
-    def decorate(function):
-        def run():
-            try:
-                function()
-            except Exception:
-                _logger.exception("Magento: %s run after the caller's commit failed", what)
-
-        return run
-
-    return decorate
-
-
 BATCH_SIZE = 200
 # First key of our advisory locks ("MAGE"), the second being the invoice id.
 LOCK_NAMESPACE = 0x4D414745
@@ -131,19 +116,31 @@ class MagentoInvoiceExporter(models.AbstractModel):
         return self.env.cr.fetchone()[0]
 
     def _export_after_commit(self, instances, moves, respect_attempts):
-        registry, uid, context, su = self.env.registry, self.env.uid, dict(self.env.context), self.env.su
         instance_ids, move_ids = instances.ids, moves.ids if moves is not None else None
+        self._after_commit(
+            "the export",
+            lambda env: env[self._name]._export_invoices(
+                env["magento.instance"].browse(instance_ids).exists(),
+                env["account.move"].browse(move_ids).exists() if move_ids is not None else None,
+                respect_attempts,
+            ),
+        )
 
-        @_logged("the export")
-        def export():
-            with registry.cursor() as cr:
-                env = api.Environment(cr, uid, context, su=su)
-                moves = env["account.move"].browse(move_ids).exists() if move_ids is not None else None
-                env["magento.invoice.exporter"]._export_invoices(
-                    env["magento.instance"].browse(instance_ids).exists(), moves, respect_attempts
-                )
+    def _after_commit(self, what, run):
+        """Call ``run(env)`` once the caller's transaction is committed, in a
+        transaction of its own with the caller's user, context and superuser
+        mode; not at all if the caller rolls back. No caller is left to tell
+        of a failure then: it is logged."""
+        registry, uid, context, su = self.env.registry, self.env.uid, dict(self.env.context), self.env.su
 
-        self.env.cr.postcommit.add(export)
+        def hook():
+            try:
+                with registry.cursor() as cr:
+                    run(api.Environment(cr, uid, context, su=su))
+            except Exception:
+                _logger.exception("Magento: %s run after the caller's commit failed", what)
+
+        self.env.cr.postcommit.add(hook)
 
     @api.model
     def _cron_export_invoices(self):

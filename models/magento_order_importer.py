@@ -13,7 +13,6 @@ from odoo.exceptions import UserError
 
 from ..magento_client import MagentoError
 from ..magento_export.orders import bundle_own_sku, not_importable, order_lines, sku_candidates
-from .magento_invoice_exporter import _logged
 
 PAGE_SIZE = 100
 
@@ -94,17 +93,13 @@ class MagentoOrderImporter(models.AbstractModel):
         return log
 
     def _import_after_commit(self, instance, increment_ids, since, page_size, updated_since=None):
-        registry, uid, context, su = self.env.registry, self.env.uid, dict(self.env.context), self.env.su
-
-        @_logged("the order import")
-        def run():
-            with registry.cursor() as cr:
-                env = api.Environment(cr, uid, context, su=su)
-                env[self._name]._import_orders(
-                    env["magento.instance"].browse(instance.id), increment_ids, since, page_size, updated_since
-                )
-
-        self.env.cr.postcommit.add(run)
+        instance_id = instance.id
+        self.env["magento.invoice.exporter"]._after_commit(
+            "the order import",
+            lambda env: env[self._name]._import_orders(
+                env["magento.instance"].browse(instance_id), increment_ids, since, page_size, updated_since
+            ),
+        )
         return self.env["magento.process.log"]
 
     def _refusal(self, instance, store_id, order, existing):

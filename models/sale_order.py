@@ -57,19 +57,28 @@ class SaleOrder(models.Model):
         # Read through the instances, before the shop key is stored: the index
         # would refuse the write with a database error instead of these words.
         self.flush_model(["magento_instance_id", "magento_order_id"])
-        for order in self.filtered("magento_order_id"):
-            self.env.cr.execute(
-                "SELECT so.name FROM sale_order so JOIN magento_instance mi ON mi.id = so.magento_instance_id "
-                "WHERE mi.shop_key = %s AND so.magento_order_id = %s AND so.id != %s LIMIT 1",
-                [order.magento_instance_id.shop_key, order.magento_order_id, order.id],
-            )
-            other = self.env.cr.fetchone()
-            if other:
-                raise ValidationError(
-                    self.env._(
-                        "Magento order %(ref)s (id %(id)s) of this shop is already the sales order %(other)s.",
-                        ref=order.magento_order_ref or order.magento_order_id,
-                        id=order.magento_order_id,
-                        other=other[0],
-                    )
+        self.env["magento.instance"].flush_model(["shop_key"])
+        orders = self.filtered("magento_order_id")
+        if not orders:
+            return
+        # One query for all of them (an import checks a page of orders at once).
+        self.env.cr.execute(
+            "SELECT mine.id, other.name FROM sale_order mine "
+            "JOIN magento_instance mi ON mi.id = mine.magento_instance_id "
+            "JOIN magento_instance oi ON oi.shop_key = mi.shop_key "
+            "JOIN sale_order other ON other.magento_instance_id = oi.id "
+            "AND other.magento_order_id = mine.magento_order_id AND other.id != mine.id "
+            "WHERE mine.id = ANY(%s) LIMIT 1",
+            [orders.ids],
+        )
+        clash = self.env.cr.fetchone()
+        if clash:
+            order = orders.browse(clash[0])
+            raise ValidationError(
+                self.env._(
+                    "Magento order %(ref)s (id %(id)s) of this shop is already the sales order %(other)s.",
+                    ref=order.magento_order_ref or order.magento_order_id,
+                    id=order.magento_order_id,
+                    other=clash[1],
                 )
+            )
