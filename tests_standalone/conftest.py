@@ -5,9 +5,11 @@ import sys
 
 import pytest
 
-# The repository root is an Odoo addon whose __init__ imports Odoo; the client
-# and the double are imported as top-level packages instead.
+# The addon's __init__ imports Odoo: its framework-free parts (the client and
+# the export rules) are imported as top-level packages instead, beside the
+# double at the repository's top.
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(sys.path[0], "magento_invoice_export"))
 
 from magento_client import MagentoClient
 from magento_double import MagentoDouble

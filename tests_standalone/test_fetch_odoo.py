@@ -15,11 +15,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 import fetch_odoo
 
 
-def _archive(folder, release="version_info = (18, 0, 0, 'final', 0, '')\n"):
+def _archive(folder, release="version_info = (18, 0, 0, 'final', 0, '')\n", mode="w:gz", top="odoo-18.0"):
     """A tiny stand-in for an Odoo source archive: odoo-18.0/odoo-bin and odoo/release.py."""
     path = folder / "odoo.tar.gz"
-    with tarfile.open(path, "w:gz") as tar:
-        for name, text in (("odoo-18.0/odoo-bin", "#!/usr/bin/env python3\n"), ("odoo-18.0/odoo/release.py", release)):
+    with tarfile.open(path, mode) as tar:
+        for name, text in ((f"{top}/odoo-bin", "#!/usr/bin/env python3\n"), (f"{top}/odoo/release.py", release)):
             data = text.encode()
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -46,6 +46,33 @@ def test_downloads_checks_and_unpacks(served):
     assert fetch_odoo.main(["fetch", f"{url}/odoo.tar.gz", sha256, str(destination)]) == 0
     assert (destination / "odoo-bin").is_file()
     assert "(18, 0" in (destination / "odoo" / "release.py").read_text()
+
+
+def _files_digest(release="version_info = (18, 0, 0, 'final', 0, '')\n"):
+    """The ``files:`` checksum, computed here from the two files themselves."""
+    lines = sorted(
+        f"{name}\0{hashlib.sha256(text.encode()).hexdigest()}\n"
+        for name, text in (("odoo-bin", "#!/usr/bin/env python3\n"), ("odoo/release.py", release))
+    )
+    return "files:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("mode,top", [("w:gz", "odoo-18.0"), ("w", "core-504b0670"), ("w:xz", "other-top")])
+def test_the_files_checksum_holds_whatever_the_packing(served, mode, top):
+    folder, url = served
+    path, _sha256 = _archive(folder, mode=mode, top=top)
+    destination = folder / "cache" / "odoo-18.0"
+    assert fetch_odoo.main(["fetch", f"{url}/{path.name}", _files_digest(), str(destination)]) == 0
+    assert (destination / "odoo-bin").is_file()
+
+
+def test_a_wrong_files_checksum_unpacks_nothing(served, capsys):
+    folder, url = served
+    _archive(folder, release="version_info = (18, 0, 1, 'final', 0, '')\n")
+    destination = folder / "cache" / "odoo-18.0"
+    assert fetch_odoo.main(["fetch", f"{url}/odoo.tar.gz", _files_digest(), str(destination)]) == 1
+    assert "not the pinned files:" in capsys.readouterr().err
+    assert not destination.exists()
 
 
 def test_a_wrong_checksum_unpacks_nothing(served, capsys):

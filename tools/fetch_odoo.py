@@ -1,11 +1,20 @@
 """Download an Odoo 18.0 community source archive, check its SHA-256, unpack it.
 
     python tools/fetch_odoo.py URL SHA256 DESTINATION
+    python tools/fetch_odoo.py --digest ARCHIVE     (or - for a tar on stdin)
 
 Used by tools/lib.sh when neither ODOO_PATH nor the cache holds Odoo 18.0.
 Nothing is unpacked unless the checksum matches and the archive holds an
 Odoo 18.0 tree (odoo-bin at its top, release 18.0). Exit codes: 0 done,
 1 refused (checksum, content), 2 could not download.
+
+The checksum is either the SHA-256 of the archive file (``sha256sum``) or
+``files:`` and the SHA-256 of its files (every file's path, below the top
+folder, and the SHA-256 of its content, in path order): the second does not
+depend on how the archive was compressed or packed, so it pins a source tree
+served as a generated archive (a Git host's) whose bytes are not promised
+stable. ``--digest`` prints it for an archive, e.g. for a Git commit:
+``git archive COMMIT | python tools/fetch_odoo.py --digest -``.
 """
 
 import hashlib
@@ -37,6 +46,40 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
+def files_digest(tar):
+    """``files:`` + SHA-256 of the archive's files, the single top folder taken off."""
+    entries = []
+    for member in tar:
+        if member.isdir() or member.type in (tarfile.XGLTYPE, tarfile.XHDTYPE):
+            continue
+        parts = member.name.strip("/").split("/")
+        if member.isreg():
+            digest = hashlib.sha256()
+            handle = tar.extractfile(member)
+            for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                digest.update(block)
+            entries.append((parts, digest.hexdigest()))
+        else:  # a link pins its target
+            entries.append((parts, "->" + member.linkname))
+    if entries and len({parts[0] for parts, _ in entries}) == 1 and all(len(p) > 1 for p, _ in entries):
+        entries = [(parts[1:], value) for parts, value in entries]
+    total = hashlib.sha256()
+    for path, value in sorted(("/".join(parts), value) for parts, value in entries):
+        total.update(path.encode() + b"\0" + value.encode() + b"\n")
+    return "files:" + total.hexdigest()
+
+
+def check_checksum(archive, pinned):
+    pinned = pinned.strip().lower()
+    if pinned.startswith("files:"):
+        with tarfile.open(archive) as tar:
+            actual = files_digest(tar)
+    else:
+        actual = sha256_of(archive)
+    if actual != pinned:
+        raise Refused(f"its checksum is {actual}, not the pinned {pinned}: nothing was unpacked")
+
+
 def unpack(archive, destination):
     """Unpack into ``destination``, the archive's single top folder taken off."""
     destination = Path(destination)
@@ -66,15 +109,17 @@ def fetch(url, sha256, destination):
     os.close(fd)
     try:
         download(url, archive)
-        actual = sha256_of(archive)
-        if actual != sha256.lower():
-            raise Refused(f"its SHA-256 is {actual}, not the pinned {sha256}: nothing was unpacked")
+        check_checksum(archive, sha256)
         unpack(archive, destination)
     finally:
         os.unlink(archive)
 
 
 def main(argv):
+    if argv[1:2] == ["--digest"]:
+        with tarfile.open(fileobj=sys.stdin.buffer, mode="r|*") if argv[2] == "-" else tarfile.open(argv[2]) as tar:
+            print(files_digest(tar))
+        return 0
     url, sha256, destination = argv[1:4]
     try:
         fetch(url, sha256, destination)

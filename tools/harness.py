@@ -18,14 +18,17 @@ ADDON = "magento_invoice_export"
 
 
 def _snapshot():
-    """A copy of the addon as it is now: a long run must not see later edits."""
-    folder = Path(tempfile.mkdtemp(prefix="mie-addons-"))
-    shutil.copytree(SOURCE, folder / ADDON, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc"))
+    """A copy of the repository as it is now: a long run must not see later edits."""
+    folder = Path(tempfile.mkdtemp(prefix="mie-repo-"))
+    shutil.copytree(
+        SOURCE, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", "__pycache__", "*.pyc", ".*cache")
+    )
     return folder
 
 
-ADDONS_DIR = _snapshot()
-ROOT = ADDONS_DIR / ADDON
+# The snapshot's top holds the addon's folder (so it is an addons path) and the
+# double, which runs from there.
+ROOT = ADDONS_DIR = _snapshot()
 TOOLS = ROOT / "tools"
 
 

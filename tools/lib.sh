@@ -1,10 +1,13 @@
 # Shared by tools/test.sh, tools/soak.sh, tools/bench.sh and tools/demo.sh:
 # where Odoo is, and the project's Python environment. Source it; it sets
-#   ROOT ADDON CACHE ODOO WORK VENV PYTHON HAVE_ODOO
+#   ROOT ADDON ADDON_DIR CACHE ODOO WORK VENV PYTHON HAVE_ODOO
 # and defines ensure_venv, ensure_odoo, odoo_missing_notice.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON=magento_invoice_export
+ADDON_DIR=$ROOT/$ADDON
+# The Odoo tests import the Magento double from the repository's top.
+export PYTHONPATH=$ROOT${PYTHONPATH:+:$PYTHONPATH}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}
 ODOO=${ODOO_PATH:-$CACHE/odoo-18.0}
 WORK=$CACHE/$ADDON
@@ -45,10 +48,14 @@ ensure_venv() {
 }
 
 # Odoo 18.0 community, fetched into the cache when no tree is here (tools/fetch_odoo.py
-# checks the archive's SHA-256 before unpacking anything). Override both to use
-# another archive, e.g. a mirror of your own.
-ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.20241127.tar.gz}
-ODOO_ARCHIVE_SHA256=${ODOO_ARCHIVE_SHA256:-}
+# checks the archive before unpacking anything). The default is Odoo 18.0 of
+# 2024-11-27, as Git commit 504b0670 of Disassembling-Odoo/core holds it (that
+# commit only: the repository's later commits are someone's rewrite), pinned by
+# the SHA-256 of its files, which GitHub's generated archive keeps whatever its
+# compression. Override both to use another archive, e.g. a mirror of your own
+# (ODOO_ARCHIVE_SHA256 may then be the plain sha256sum of the file).
+ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://github.com/Disassembling-Odoo/core/archive/504b0670bafd791af4b63a1356724898a6511336.tar.gz}
+ODOO_ARCHIVE_SHA256=${ODOO_ARCHIVE_SHA256:-files:8976c3fbb0bda223a9fb100b591a51953f1ce48913b7f17e5fdfadd7dd1c180c}
 
 ensure_odoo() {
     [ "$HAVE_ODOO" = 1 ] && return 0
@@ -66,7 +73,7 @@ odoo_missing_notice() {
     printf '!%.0s' $(seq 1 78); printf '\n'
     printf '!! %s\n' "$@" \
         "No Odoo 18.0 source tree was found in ODOO_PATH (${ODOO_PATH:-unset}) or in $CACHE/odoo-18.0," \
-        "and none could be fetched from $ODOO_ARCHIVE_URL (no network, or no ODOO_ARCHIVE_SHA256 to check it)." \
+        "and none could be fetched from $ODOO_ARCHIVE_URL (no network, or the archive was refused: see above)." \
         "Provide one: unpack Odoo 18.0 community there (odoo-bin at its top), set ODOO_PATH, or set" \
         "ODOO_ARCHIVE_URL and ODOO_ARCHIVE_SHA256 to an archive you trust."
     printf '!%.0s' $(seq 1 78); printf '\n\n'

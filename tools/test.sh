@@ -42,7 +42,7 @@ else
 fi
 say "pylint-odoo (OCA mandatory checks)"
 LINT_DIR=$(mktemp -d)
-ln -s "$ROOT" "$LINT_DIR/$ADDON"
+ln -s "$ADDON_DIR" "$LINT_DIR/$ADDON"
 if ! (cd "$LINT_DIR" && "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" "$ADDON"); then
     echo "pylint-odoo: FAILED"; FAILED=1
 else
@@ -80,7 +80,7 @@ else
     say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0)"
     ODOO_LOG=$WORK/odoo-tests.log
     ADDONS_DIR=$(mktemp -d)
-    ln -s "$ROOT" "$ADDONS_DIR/$ADDON"
+    ln -s "$ADDON_DIR" "$ADDONS_DIR/$ADDON"
     DATA_DIR=$(mktemp -d)
     HTTP_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     POT_FRESH=$WORK/fresh.pot
@@ -132,8 +132,8 @@ else
     say "Translation template against the code"
     if [ ! -s "$POT_FRESH" ]; then
         echo "not checked: Odoo stopped before exporting it"; FAILED=1
-    elif ! "$VENV/bin/python" "$ROOT/tools/pot_check.py" "$ROOT/i18n/$ADDON.pot" "$POT_FRESH"; then
-        echo "The template i18n/$ADDON.pot is out of date: run tools/pot.sh"; FAILED=1
+    elif ! "$VENV/bin/python" "$ROOT/tools/pot_check.py" "$ADDON_DIR/i18n/$ADDON.pot" "$POT_FRESH"; then
+        echo "The template $ADDON/i18n/$ADDON.pot is out of date: run tools/pot.sh"; FAILED=1
     fi
 fi
 
@@ -151,6 +151,23 @@ if [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && command -v pg_virtualenv >/dev/null &
     fi
     if [ "$rc" != 0 ] || [ -z "$tx" ]; then
         echo "transactions: FAILED (full log: $TX_LOG)"; FAILED=1
+    fi
+fi
+
+# ------------------------------------------ the addon as a wheel, as deployed
+if [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && command -v pg_virtualenv >/dev/null && [ "$TEST_TAGS" = "/$ADDON" ]; then
+    say "The addon as a wheel, pip-installed beside Odoo (tools/wheel.sh)"
+    WHEEL_LOG=$WORK/wheel.log
+    "$ROOT/tools/wheel.sh" > "$WHEEL_LOG" 2>&1
+    rc=$?
+    grep -E "^  (ok|FAIL)|^wheel:" "$WHEEL_LOG"
+    wh=$(grep -oE '^wheel: [0-9]+ passed, [0-9]+ failed' "$WHEEL_LOG" | tail -1)
+    if [ -n "$wh" ]; then
+        PASSED_TOTAL=$((PASSED_TOTAL + $(echo "$wh" | awk '{print $2}')))
+        FAILED_TOTAL=$((FAILED_TOTAL + $(echo "$wh" | awk '{print $4}')))
+    fi
+    if [ "$rc" != 0 ] || [ -z "$wh" ]; then
+        echo "wheel: FAILED (full log: $WHEEL_LOG)"; FAILED=1
     fi
 fi
 

@@ -6,7 +6,13 @@ from odoo.tests.common import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from ..magento_double import MagentoDouble
+try:
+    from magento_double import MagentoDouble
+except ImportError as error:  # the double is a development tool, not part of the addon
+    raise ImportError(
+        "The Odoo tests need the Magento double of this addon's repository (magento_double/ at its top): "
+        "run them with tools/test.sh, or put the repository on PYTHONPATH."
+    ) from error
 
 
 class MagentoTestCommon(AccountTestInvoicingCommon):

@@ -357,8 +357,8 @@ class TestFaults(ReliabilityCommon):
         self.assertEqual(move.magento_export_attempts, 0)
 
     def test_tls_broken_after_the_request_is_looked_up_not_posted_again(self):
-        from ..magento_double import MagentoDouble
-        from ..magento_double.tls import self_signed
+        from magento_double import MagentoDouble
+        from magento_double.tls import self_signed
 
         with tempfile.TemporaryDirectory() as folder, MagentoDouble(tls=self_signed(folder)) as tls_magento:
             self.patch(self, "magento", tls_magento)
