@@ -32,9 +32,13 @@ from .store import Store, UnknownProperty, WebapiError
 
 ACL_INVOICE = "Magento_Sales::invoice"
 ACL_SALES_INVOICE = "Magento_Sales::sales_invoice"
+ACL_CREDITMEMO = "Magento_Sales::creditmemo"
+ACL_SALES_CREDITMEMO = "Magento_Sales::sales_creditmemo"
 ACL_ORDERS = "Magento_Sales::actions_view"
 ACL_STORES = "Magento_Backend::store"
-ALL_RESOURCES = frozenset({ACL_INVOICE, ACL_SALES_INVOICE, ACL_ORDERS, ACL_STORES})
+ALL_RESOURCES = frozenset(
+    {ACL_INVOICE, ACL_SALES_INVOICE, ACL_CREDITMEMO, ACL_SALES_CREDITMEMO, ACL_ORDERS, ACL_STORES}
+)
 # A fresh Magento's one store view; more can be given to MagentoDouble.
 DEFAULT_STORE_VIEWS = ({"id": 1, "code": "default", "name": "Default Store View"},)
 
@@ -51,11 +55,17 @@ PROXY_PAGE = (
     "</body>\r\n</html>\r\n"
 )
 
-# (method, path regex, handler name, ACL resource or None for anonymous)
+# (method, path regex, handler name, ACL resource or None for anonymous):
+# vendor/magento/module-sales/etc/webapi.xml (docs/magento-behaviour.md §1).
 ROUTES = [
     ("POST", re.compile(r"^/V1/order/([^/]+)/invoice$"), "invoice_order", ACL_INVOICE),
     ("GET", re.compile(r"^/V1/invoices/?$"), "list_invoices", ACL_SALES_INVOICE),
     ("GET", re.compile(r"^/V1/invoices/([^/]+)$"), "get_invoice", ACL_SALES_INVOICE),
+    # webapi.xml:190-195, 136-141, 148-153, 154-159 (docs §1, §8).
+    ("POST", re.compile(r"^/V1/order/([^/]+)/refund$"), "refund_order", ACL_CREDITMEMO),
+    ("POST", re.compile(r"^/V1/invoice/([^/]+)/refund$"), "refund_invoice", ACL_SALES_INVOICE),
+    ("GET", re.compile(r"^/V1/creditmemos/?$"), "list_creditmemos", ACL_SALES_CREDITMEMO),
+    ("GET", re.compile(r"^/V1/creditmemo/([^/]+)$"), "get_creditmemo", ACL_SALES_CREDITMEMO),
     ("GET", re.compile(r"^/V1/orders/?$"), "list_orders", ACL_ORDERS),
     ("GET", re.compile(r"^/V1/orders/([^/]+)$"), "get_order", ACL_ORDERS),
     ("GET", re.compile(r"^/V1/store/storeViews$"), "store_views", ACL_STORES),
@@ -104,7 +114,7 @@ class Fault:
 
 
 class MagentoDouble:
-    """A Magento 2.4 store, as far as invoicing orders over REST goes."""
+    """A Magento 2.4 store, as far as invoicing and refunding orders over REST goes."""
 
     def __init__(
         self,
@@ -190,7 +200,7 @@ class MagentoDouble:
         return fault
 
     def chaos(self, rate, kinds=("error_after", "drop_after", "drop", "html", "error"), seed=0):
-        """Fail a random ``rate`` of the invoice POSTs with one of ``kinds``."""
+        """Fail a random ``rate`` of the invoice and refund POSTs with one of ``kinds``."""
         with self._lock:
             self.chaos_rate = rate
             self.chaos_kinds = tuple(kinds)
@@ -301,7 +311,7 @@ class MagentoDouble:
                     fault.used += 1
                     self.fault_counts[fault.kind] = self.fault_counts.get(fault.kind, 0) + 1
                     return fault
-            if self.chaos_rate and method == "POST" and path.endswith("/invoice"):
+            if self.chaos_rate and method == "POST" and path.endswith(("/invoice", "/refund")):
                 if self.chaos_random.random() < self.chaos_rate:
                     kind = self.chaos_random.choice(self.chaos_kinds)
                     self.fault_counts[kind] = self.fault_counts.get(kind, 0) + 1
@@ -524,16 +534,30 @@ class _Handler(BaseHTTPRequestHandler):
             raise WebapiError(401, MSG_UNAUTHORIZED, {"resources": resource})
 
     # -------------------------------------------------------- API calls
+    def _created(self, entity_id):
+        # Magento returns lastInsertId() uncast: a JSON string in practice (§5, §8).
+        return str(entity_id) if self.magento.invoice_id_as == "string" else entity_id
+
     def _api_invoice_order(self, order_id, query, body):
-        invoice_id = self.magento.store.invoice_order(order_id, body or {}, self.magento.input_limits)
-        # Magento returns lastInsertId() uncast: a JSON string in practice.
-        return str(invoice_id) if self.magento.invoice_id_as == "string" else invoice_id
+        return self._created(self.magento.store.invoice_order(order_id, body or {}, self.magento.input_limits))
+
+    def _api_refund_order(self, order_id, query, body):
+        return self._created(self.magento.store.refund_order(order_id, body or {}, self.magento.input_limits))
+
+    def _api_refund_invoice(self, invoice_id, query, body):
+        return self._created(self.magento.store.refund_invoice(invoice_id, body or {}, self.magento.input_limits))
 
     def _api_list_invoices(self, query, body):
         return _public(self.magento.store.search("invoices", _criteria(query), self.magento.input_limits))
 
     def _api_get_invoice(self, invoice_id, query, body):
         return _public(self.magento.store.get_invoice(invoice_id))
+
+    def _api_list_creditmemos(self, query, body):
+        return _public(self.magento.store.search("creditmemos", _criteria(query), self.magento.input_limits))
+
+    def _api_get_creditmemo(self, creditmemo_id, query, body):
+        return _public(self.magento.store.get_creditmemo(creditmemo_id))
 
     def _api_list_orders(self, query, body):
         return _public(self.magento.store.search("orders", _criteria(query), self.magento.input_limits))
@@ -637,17 +661,11 @@ class _Handler(BaseHTTPRequestHandler):
             with store._lock:
                 state = {
                     "orders": len(store.orders),
-                    "invoices": [
-                        {
-                            "entity_id": i["entity_id"],
-                            "increment_id": i["increment_id"],
-                            "order_id": i["order_id"],
-                            "comments": [c["comment"] for c in i["comments"]],
-                        }
-                        for i in store.invoices.values()
-                    ],
+                    "invoices": _summaries(store.invoices, ()),
+                    "creditmemos": _summaries(store.creditmemos, ("invoice_id", "grand_total", "base_grand_total")),
                     "requests": len(magento.journal),
                     "invoice_posts": len(magento._matching("POST", r"/invoice$")),
+                    "refund_posts": len(magento._matching("POST", r"/refund$")),
                     "max_in_flight": magento.max_in_flight,
                     "faults": dict(magento.fault_counts),
                 }
@@ -707,6 +725,20 @@ def _criteria(query):
             {"field": sorts[index].get("field"), "direction": (sorts[index].get("direction") or "ASC").upper()}
         )
     return criteria
+
+
+def _summaries(documents, fields):
+    """Invoices or credit memos as ``GET /__double__/state`` lists them, comments included."""
+    return [
+        {
+            "entity_id": document["entity_id"],
+            "increment_id": document["increment_id"],
+            "order_id": document["order_id"],
+            **{field: document.get(field) for field in fields},
+            "comments": [comment["comment"] for comment in document["comments"]],
+        }
+        for document in documents.values()
+    ]
 
 
 def _public(value):

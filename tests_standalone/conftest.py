@@ -2,6 +2,7 @@
 
 import os
 import sys
+import threading
 
 import pytest
 
@@ -11,7 +12,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(sys.path[0], "magento_invoice_export"))
 
-from magento_client import MagentoClient
+from magento_client import MagentoClient, MagentoValidationError
 from magento_double import MagentoDouble
 
 SIMPLE = {"sku": "24-MB01", "name": "Joust Duffle Bag", "qty": 2, "price": 34}
@@ -40,3 +41,25 @@ def client(magento):
 def order(magento):
     """An order with a simple item (id 1) and a configurable parent (2) with its child (3)."""
     return magento.store.add_order([SIMPLE, CONFIGURABLE], shipping_amount=5)
+
+
+def all_at_once(magento, call, count=4):
+    """``call(client)`` from ``count`` clients released together; each result,
+    or Magento's message when it refused (a lock's effect is what is tested)."""
+    clients = [MagentoClient(magento.url, timeout=5, **magento.credentials) for _ in range(count)]
+    results = []
+    barrier = threading.Barrier(count)
+
+    def run(client):
+        barrier.wait()
+        try:
+            results.append(call(client))
+        except MagentoValidationError as err:
+            results.append(err.magento_message)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

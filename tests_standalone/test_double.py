@@ -5,12 +5,12 @@ the requests go over real HTTP with a signed client, as the addon sends them.
 """
 
 import json
-import threading
 
 import pytest
 import requests
+from conftest import all_at_once
 
-from magento_client import MagentoClient, MagentoServerError, MagentoValidationError
+from magento_client import MagentoServerError, MagentoValidationError
 
 NO_PRODUCTS = "The invoice can't be created without products. Add products and try again."
 NOT_ALLOWED = "The order does not allow an invoice to be created."
@@ -274,22 +274,7 @@ def test_comment_saved_and_customer_notified(client, magento, order):
 
 
 def test_concurrent_full_invoices_are_serialized(magento, order):
-    clients = [MagentoClient(magento.url, **magento.credentials) for _ in range(4)]
-    results = []
-    barrier = threading.Barrier(4)
-
-    def run(client):
-        barrier.wait()
-        try:
-            results.append(client.create_invoice(order["entity_id"], []))
-        except MagentoValidationError as err:
-            results.append(err.magento_message)
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once(magento, lambda client: client.create_invoice(order["entity_id"], []))
     assert sum(isinstance(r, int) for r in results) == 1
     assert results.count(PREFIX + NO_PRODUCTS + "\n" + NOT_ALLOWED) == 3
 
