@@ -18,7 +18,7 @@ from magento_export.advice import failure_kind
 from magento_export.payload import build_items, find_existing_invoice, invoice_comment
 from magento_export.pipeline import InFlight
 from magento_export.policy import MAX_ATTEMPTS, export_status, failure_outcome, retry_delay
-from magento_export.sender import ExportJob, export_invoice
+from magento_export.sender import ExportJob, export_document
 
 ELIGIBLE = {
     "move_type": "out_invoice",
@@ -99,7 +99,14 @@ def test_magento_own_invoice_not_adopted_with_other_quantities():
         ({"trigger": "in_payment_paid", "payment_state": "paid"}, ("to_export", None)),
         ({"trigger": False, "payment_state": "paid"}, ("not_exportable", "payment_method_never")),
         ({"state": "draft"}, ("waiting", "not_posted")),
-        ({"move_type": "out_refund"}, ("not_exportable", "not_customer_invoice")),
+        ({"move_type": "in_invoice"}, ("not_exportable", "not_customer_invoice")),
+        # Credit notes: their own trigger, and the invoice they refund in Magento first.
+        ({"move_type": "out_refund"}, ("to_export", None)),
+        ({"move_type": "out_refund", "invoice_exported": False}, ("waiting", "invoice_not_exported")),
+        ({"move_type": "out_refund", "trigger": "refunded"}, ("waiting", "not_refunded")),
+        ({"move_type": "out_refund", "trigger": "refunded", "payment_state": "reversed"}, ("to_export", None)),
+        ({"move_type": "out_refund", "trigger": "refunded", "payment_state": "paid"}, ("to_export", None)),
+        ({"move_type": "out_refund", "state": "draft", "invoice_exported": False}, ("waiting", "not_posted")),
         ({"magento_invoice_id": 42}, ("exported", None)),
         ({"attempts": 1}, ("failed", None)),
         ({"attempts": MAX_ATTEMPTS}, ("skipped", None)),
@@ -189,23 +196,23 @@ def _job(order, **kwargs):
 
 
 def test_sender_creates_and_reads_increment_id(client, order):
-    result = export_invoice(client, _job(order))
+    result = export_document(client, _job(order))
     assert (result.invoice_id, result.increment_id, result.adopted) == (1, "000000001", False)
 
 
 def test_sender_adopts_lost_invoice_instead_of_posting(magento, client, order):
     magento.inject("drop_after", method="POST")
     with pytest.raises(MagentoConnectionError) as info:
-        export_invoice(client, _job(order))
+        export_document(client, _job(order))
     assert info.value.maybe_applied
-    result = export_invoice(client, _job(order, uncertain=True))
+    result = export_document(client, _job(order, uncertain=True))
     assert result.adopted and result.invoice_id == 1
     assert len(magento.store.invoices) == 1
     assert len(magento.requests("POST")) == 1
 
 
 def test_sender_posts_when_lookup_finds_nothing(magento, client, order):
-    result = export_invoice(client, _job(order, uncertain=True))
+    result = export_document(client, _job(order, uncertain=True))
     assert not result.adopted
     assert [e["method"] for e in magento.requests()] == ["GET", "POST", "GET"]
 
@@ -213,7 +220,7 @@ def test_sender_posts_when_lookup_finds_nothing(magento, client, order):
 def test_sender_failed_lookup_stays_uncertain(magento, client, order):
     magento.inject("html", status=503, method="GET")
     with pytest.raises(MagentoServerError) as info:
-        export_invoice(client, _job(order, uncertain=True))
+        export_document(client, _job(order, uncertain=True))
     assert info.value.maybe_applied
     assert not magento.requests("POST"), "never post while the outcome of the last post is unknown"
 
@@ -221,17 +228,17 @@ def test_sender_failed_lookup_stays_uncertain(magento, client, order):
 def test_sender_honours_retry_after_once(magento, client, order):
     magento.inject("rate_limit", retry_after=0.2, method="POST")
     waits = []
-    result = export_invoice(client, _job(order), sleep=waits.append)
+    result = export_document(client, _job(order), sleep=waits.append)
     assert waits == [0.2] and result.waited == 0.2
     magento.inject("rate_limit", retry_after=0.2, method="POST", times=2)
     other = magento.store.add_order([SIMPLE, CONFIGURABLE])
     with pytest.raises(MagentoRateLimitError, match="slow down"):
-        export_invoice(client, _job(other), sleep=lambda s: None)
+        export_document(client, _job(other), sleep=lambda s: None)
 
 
 def test_sender_keeps_id_when_increment_lookup_fails(magento, client, order):
     magento.inject("error", status=500, method="GET", path=r"/V1/invoices/\d+$")
-    result = export_invoice(client, _job(order))
+    result = export_document(client, _job(order))
     assert (result.invoice_id, result.increment_id) == (1, None)
 
 

@@ -24,7 +24,7 @@ before_rss = rss_mb()
 cpu0 = time.process_time()
 queries0 = env.cr.sql_log_count
 start = time.monotonic()
-log = env["magento.invoice.exporter"]._export_invoices(instance)
+log = env["magento.invoice.exporter"]._export_invoices(instance, documents=("invoice",))
 elapsed = time.monotonic() - start
 print("RESULT:" + json.dumps({{
     "exported": log.exported_count, "failed": log.failed_count, "elapsed": elapsed,

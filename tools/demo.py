@@ -71,13 +71,13 @@ print("RESULT:" + json.dumps(scenario.demo(env, {double.url!r}, {double.credenti
     )
     url = f"http://localhost:{args.port}"
     wait_for_http(f"{url}/web/login", server)
-    first = invoices[0]
+    first, note = invoices[0], invoices[-1]
     lines = "\n".join(f"    {i['invoice']:<16} order {i['order']}  {i['method']:<15} {i['status']}" for i in invoices)
     print(
         f"""
 Odoo is ready: {url}   (log in as admin / admin)
 
-Invoices of the imported Magento orders:
+Invoices and a credit note of the imported Magento orders:
 {lines}
 
 What to click:
@@ -88,6 +88,8 @@ What to click:
   3. Magento > Configuration > Payment Methods: change a trigger, export again.
   4. Magento > Operations: Import Orders, to import orders again (nothing duplicates).
   5. Magento > Logs > Process Logs: every run, with Magento's own messages.
+  6. Magento > Credit Notes, open {note["invoice"]} (it credits one unit of {invoices[-2]["invoice"]},
+     which is in Magento): press "Export Credit Memo In Magento".
 
 The Magento double (a simulated Magento 2.4 shop, see README "The Magento double"):
   {double.url}   integration keys: {double.credentials}

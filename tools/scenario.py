@@ -24,7 +24,13 @@ def setup_instance(env, url, credentials, concurrency=8, grace=None, name="Luma 
         ("cashondelivery", "Cash On Delivery", False),
     ):
         env["magento.payment.method"].create(
-            {"instance_id": instance.id, "code": code, "name": label, "create_invoice_on": trigger}
+            {
+                "instance_id": instance.id,
+                "code": code,
+                "name": label,
+                "create_invoice_on": trigger,
+                "create_creditmemo_on": trigger and "validate",
+            }
         )
     if grace is not None:
         env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", grace)
@@ -87,6 +93,24 @@ def make_invoices(env, instance, orders_file, partial_every=0):
     return len(moves)
 
 
+def make_credit_notes(env, every):
+    """A posted credit note of one unit of the first product for every
+    ``every``-th invoice, as the Reverse button makes it: each waits for its
+    invoice to reach Magento, then goes as a credit memo. Returns their number."""
+    invoices = env["account.move"].search(
+        [("magento_instance_id", "!=", False), ("move_type", "=", "out_invoice")], order="id"
+    )
+    chosen = invoices.browse(invoices.ids[::every])
+    notes = chosen.with_context(include_business_fields=True)._reverse_moves()
+    for note in notes:
+        product_lines = note.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+        product_lines[0].quantity = 1
+        (product_lines - product_lines[0]).unlink()
+    notes.action_post()
+    env.cr.commit()
+    return len(notes)
+
+
 def demo(env, url, credentials):
     """The demo database: an instance on the double, its orders imported, invoices
     posted for each payment-method trigger. Returns what the demo prints."""
@@ -100,7 +124,10 @@ def demo(env, url, credentials):
     env["magento.order.importer"]._import_orders(instance, since=datetime.datetime(2000, 1, 1))
     triggers = {"checkmo": "validate", "banktransfer": "in_payment_paid", "cashondelivery": False}
     for method in instance.payment_method_ids:
-        method.write({"create_invoice_on": triggers.get(method.code, False), "name": method.code.title()})
+        trigger = triggers.get(method.code, False)
+        method.write(
+            {"create_invoice_on": trigger, "create_creditmemo_on": trigger and "validate", "name": method.code.title()}
+        )
     orders = env["sale.order"].search([("magento_instance_id", "=", instance.id)], order="magento_order_id")
     invoices = []
     for index, order in enumerate(orders):
@@ -112,6 +139,17 @@ def demo(env, url, credentials):
             move.invoice_line_ids.filtered(lambda line: not line.quantity).unlink()
         move.action_post()
         invoices.append(move)
+    env.cr.commit()
+    # The last (partial) invoice is in Magento already, and one unit of it is
+    # credited: a credit note ready to go as a Magento credit memo.
+    last = invoices[-1]
+    last.action_magento_export_invoice()
+    note = last.with_context(include_business_fields=True)._reverse_moves()
+    product_lines = note.invoice_line_ids.filtered(lambda line: line.display_type == "product")
+    product_lines[0].quantity = 1
+    (product_lines - product_lines[0]).unlink()
+    note.action_post()
+    invoices.append(note)
     env.cr.commit()
     return [
         {

@@ -145,6 +145,21 @@ def main():
         browser.shoot("7-instance")
         browser.open(f"{url}/odoo/action-magento_invoice_export.action_magento_invoices", ".o_list_view .o_data_row")
         browser.shoot("8-worklist")
+        note_id = browser.js(
+            "fetch('/web/dataset/call_kw', {method: 'POST', headers: {'Content-Type': 'application/json'},"
+            " body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {model: 'account.move',"
+            " method: 'search', args: [[['move_type', '=', 'out_refund'], ['magento_export_state', '=', 'to_export']]],"
+            " kwargs: {order: 'id', limit: 1}}})}).then(r => r.json()).then(r => r.result[0])"
+        )
+        browser.open(
+            f"{url}/odoo/action-magento_invoice_export.action_magento_credit_notes/{note_id}",
+            "button[name=action_magento_export_invoice]",
+        )
+        browser.click("button[name=action_magento_export_invoice]", ".o_notification")
+        browser.click(".o_notebook .nav-link[name=magento_info]", ".o_field_widget[name=magento_invoice_id]")
+        browser.js("document.querySelector('.o_notebook').scrollIntoView()")
+        time.sleep(0.5)
+        browser.shoot("9-credit-note")
     finally:
         browser.close()
 

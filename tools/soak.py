@@ -1,6 +1,7 @@
-"""Soak run: N invoices exported while the double injects random faults, with
-Odoo killed once mid-run; then check that Magento holds exactly one invoice per
-Odoo invoice and that every Odoo invoice knows its Magento id.
+"""Soak run: N invoices and a credit note for every 5th of them exported while
+the double injects random faults, with Odoo killed once mid-run; then check that
+Magento holds exactly one invoice per Odoo invoice and one credit memo per Odoo
+credit note, and that every Odoo document knows its Magento id.
 
 Run through tools/soak.sh (which provides the environment and PostgreSQL).
 """
@@ -28,7 +29,7 @@ import json
 moves = env["account.move"].search([("magento_instance_id", "!=", False)])
 adopted = env["magento.process.log.line"].search_count([("message", "ilike", "created by an earlier attempt")])
 deferred = env["magento.process.log.line"].search_count([("message", "ilike", "may still be running there")])
-print("RESULT:" + json.dumps({"moves": [[m._magento_comment(), m.magento_invoice_id] for m in moves],
+print("RESULT:" + json.dumps({"moves": [[m._magento_comment(), m.magento_invoice_id, m.move_type] for m in moves],
     "adopted": adopted, "deferred": deferred}))
 """
 
@@ -60,6 +61,7 @@ def main():
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--kill-at", type=float, default=0.4, help="kill Odoo after this share of the posts")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--credit-note-every", type=int, default=5, help="a credit note for every Nth invoice")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -86,7 +88,13 @@ instance = scenario.setup_instance(env, {double.url!r}, {double.credentials!r}, 
 print("RESULT:" + str(scenario.make_invoices(env, instance, {handle.name!r}, partial_every={partial_every})))
 """,
         )
-        print(f"  {count} posted invoices from {order_count} Magento orders", flush=True)
+        notes = odoo.shell(
+            f"""
+import scenario
+print("RESULT:" + str(scenario.make_credit_notes(env, {args.credit_note_every})))
+"""
+        )
+        print(f"  {count} posted invoices from {order_count} Magento orders, {notes} credit notes", flush=True)
 
         kinds = ["drop_after", "error_after", "drop", "html", "error", "malformed"]
         double.control("chaos", {"rate": args.fault_rate, "kinds": kinds, "seed": args.seed})
@@ -125,19 +133,26 @@ print("RESULT:" + str(scenario.make_invoices(env, instance, {handle.name!r}, par
 
         check = odoo.shell(CHECK)
         state = double.control("state")
-        by_comment = Counter(c for inv in state["invoices"] for c in inv["comments"])
-        magento_ids = {inv["entity_id"]: inv["comments"] for inv in state["invoices"]}
+        documents = {"out_invoice": state["invoices"], "out_refund": state["creditmemos"]}
+        by_comment = Counter(c for held in documents.values() for doc in held for c in doc["comments"])
+        magento_ids = {kind: {d["entity_id"]: d["comments"] for d in held} for kind, held in documents.items()}
         moves = check["moves"]
         duplicates = sum(n - 1 for n in by_comment.values() if n > 1)
-        lost = [name for name, magento_id in moves if not magento_id]
-        mismatched = [name for name, magento_id in moves if magento_id and magento_ids.get(magento_id) != [name]]
-        known = {name for name, _id in moves}
+        lost = [name for name, magento_id, _kind in moves if not magento_id]
+        mismatched = [
+            name for name, magento_id, kind in moves if magento_id and magento_ids[kind].get(magento_id) != [name]
+        ]
+        known = {name for name, _id, _kind in moves}
         orphans = [c for c in by_comment if c not in known]
+        note_count = sum(1 for _name, _id, kind in moves if kind == "out_refund")
         print()
         print(f"faults injected:            {json.dumps(state['faults'], sort_keys=True)}")
         print(f"invoice requests to Magento: {state['invoice_posts']}")
-        print(f"Odoo invoices:               {len(moves)}")
+        print(f"refund requests to Magento:  {state['refund_posts']}")
+        print(f"Odoo invoices:               {len(moves) - note_count}")
         print(f"Magento invoices:            {len(state['invoices'])}")
+        print(f"Odoo credit notes:           {note_count}")
+        print(f"Magento credit memos:        {len(state['creditmemos'])}")
         print(f"adopted after a lost answer: {check['adopted']}")
         print(f"deferred within grace:       {check['deferred']}")
         print(f"duplicates:                  {duplicates}")
@@ -145,7 +160,14 @@ print("RESULT:" + str(scenario.make_invoices(env, instance, {handle.name!r}, par
         print(f"ids on the wrong invoice:    {len(mismatched)}")
         print(f"Magento invoices unknown to Odoo: {len(orphans)}")
         print(f"elapsed:                     {time.monotonic() - started:.0f} s")
-        ok = not duplicates and not lost and not mismatched and not orphans and len(state["invoices"]) == len(moves)
+        ok = (
+            not duplicates
+            and not lost
+            and not mismatched
+            and not orphans
+            and len(state["invoices"]) + len(state["creditmemos"]) == len(moves)
+            and note_count == notes
+        )
         print("soak: PASSED" if ok else "soak: FAILED")
         return 0 if ok else 1
     finally:

@@ -426,12 +426,7 @@ class MagentoClient:
         return self.request("GET", f"V1/orders/{int(order_id)}")
 
     def search_orders(self, filters=(), page_size=None, current_page=None, sort_orders=()):
-        return self.request(
-            "GET",
-            "V1/orders",
-            params=search_criteria(filters, page_size, current_page, sort_orders),
-            route_always_exists=True,
-        )
+        return self._search("V1/orders", filters, page_size, current_page, sort_orders)
 
     def iter_orders(self, numbers=None, created_since=None, store_id=None, page_size=100, updated_since=None):
         """Yield pages (lists) of orders by number, or created at or after ``created_since``.
@@ -471,26 +466,31 @@ class MagentoClient:
         """``GET /V1/store/storeViews``: every store view with its id and code."""
         return self.request("GET", "V1/store/storeViews", route_always_exists=True)
 
-    def search_invoices(self, filters=(), page_size=None, current_page=None, sort_orders=()):
+    def _search(self, path, filters, page_size, current_page, sort_orders):
+        """A Magento list route with its ``searchCriteria``."""
         return self.request(
             "GET",
-            "V1/invoices",
+            path,
             params=search_criteria(filters, page_size, current_page, sort_orders),
             route_always_exists=True,
         )
 
+    def search_invoices(self, filters=(), page_size=None, current_page=None, sort_orders=()):
+        return self._search("V1/invoices", filters, page_size, current_page, sort_orders)
+
     def get_order_invoices(self, order_id, page_size=100):
-        """Every invoice Magento holds for one order (entity id), page after page
-        (with input limits on, a list without a page size stops at the default)."""
-        invoices, page = [], 1
+        """Every invoice Magento holds for one order (entity id), page after page."""
+        return self._every_page(self.search_invoices, order_id, page_size)
+
+    def _every_page(self, search, order_id, page_size):
+        # With input limits on, a list without a page size stops at the default.
+        documents, page = [], 1
         while True:
-            result = self.search_invoices(
-                [[("order_id", int(order_id), "eq")]], page_size, page, sort_orders=[("entity_id", "ASC")]
-            )
+            result = search([[("order_id", int(order_id), "eq")]], page_size, page, sort_orders=[("entity_id", "ASC")])
             items = result.get("items") or []
-            invoices += items
+            documents += items
             if len(items) < page_size or page * page_size >= result.get("total_count", 0):
-                return invoices
+                return documents
             page += 1
 
     def get_invoice(self, invoice_id):
@@ -526,6 +526,60 @@ class MagentoClient:
                 "is_visible_on_front": 1 if comment_visible_on_front else 0,
             }
         path = f"V1/order/{int(order_id)}/invoice"
+        result = self.request("POST", path, json_body=body)
+        return parse_entity_id(result, method="POST", url=self.url(path))
+
+    def search_creditmemos(self, filters=(), page_size=None, current_page=None, sort_orders=()):
+        return self._search("V1/creditmemos", filters, page_size, current_page, sort_orders)
+
+    def get_order_creditmemos(self, order_id, page_size=100):
+        """Every credit memo Magento holds for one order (entity id), page after page."""
+        return self._every_page(self.search_creditmemos, order_id, page_size)
+
+    def get_creditmemo(self, creditmemo_id):
+        return self.request("GET", f"V1/creditmemo/{int(creditmemo_id)}")
+
+    def create_creditmemo(
+        self,
+        items,
+        *,
+        order_id=None,
+        invoice_id=None,
+        online=False,
+        notify=False,
+        comment=None,
+        shipping_amount=0.0,
+        adjustment_positive=0.0,
+        adjustment_negative=0.0,
+        return_to_stock_items=(),
+    ):
+        """Refund ``items`` (``[(order_item_id, qty)]``); return the credit memo's entity id.
+
+        Through the invoice (``invoice_id``, online when ``online``) or, offline,
+        through the order (``order_id``). Amounts are in the order's base
+        currency. The shipping amount is always sent: left out, Magento would
+        refund all the shipping left (docs/magento-behaviour.md §8).
+        """
+        arguments = {
+            "shipping_amount": float(shipping_amount),
+            "adjustment_positive": float(adjustment_positive),
+            "adjustment_negative": float(adjustment_negative),
+        }
+        if return_to_stock_items:
+            arguments["extension_attributes"] = {"return_to_stock_items": [int(i) for i in return_to_stock_items]}
+        body = {
+            "items": [{"order_item_id": int(item_id), "qty": float(qty)} for item_id, qty in items],
+            "notify": bool(notify),
+            "appendComment": False,
+            "arguments": arguments,
+        }
+        if comment:
+            body["comment"] = {"comment": comment, "is_visible_on_front": 0}
+        if invoice_id:
+            body["isOnline"] = bool(online)
+            path = f"V1/invoice/{int(invoice_id)}/refund"
+        else:
+            path = f"V1/order/{int(order_id)}/refund"
         result = self.request("POST", path, json_body=body)
         return parse_entity_id(result, method="POST", url=self.url(path))
 

@@ -1,9 +1,11 @@
-"""Building the body of ``POST /V1/order/{id}/invoice`` and matching answers."""
+"""What Magento receives for an Odoo invoice or credit note, and matching answers."""
 
 from collections import OrderedDict
 
 COMMENT_PREFIX = "Odoo invoice "
+CREDITMEMO_COMMENT_PREFIX = "Odoo credit note "
 QTY_DIGITS = 4
+AMOUNT_DIGITS = 2
 
 
 def invoice_comment(invoice_name, ref):
@@ -14,6 +16,23 @@ def invoice_comment(invoice_name, ref):
     number never matches.
     """
     return f"{COMMENT_PREFIX}{invoice_name} [{ref}]"
+
+
+def creditmemo_comment(credit_note_name, ref):
+    """The comment that ties a Magento credit memo to its Odoo credit note (as :func:`invoice_comment`)."""
+    return f"{CREDITMEMO_COMMENT_PREFIX}{credit_note_name} [{ref}]"
+
+
+def refund_amounts(shipping, adjustments, base_to_order_rate):
+    """``shipping_amount``, ``adjustment_positive`` and ``adjustment_negative``
+    in the order's base currency, as Magento takes them (docs/magento-behaviour.md
+    §8), from amounts in the order's currency: refunded shipping, and the
+    amounts of lines without an order item (a goodwill gesture is positive, a
+    fee kept back negative)."""
+    rate = base_to_order_rate or 1.0
+    positive = sum(amount for amount in adjustments if amount > 0)
+    negative = -sum(amount for amount in adjustments if amount < 0)
+    return tuple(round(amount / rate, AMOUNT_DIGITS) for amount in (shipping, positive, negative))
 
 
 def build_items(lines):
@@ -41,8 +60,8 @@ def _items_of(magento_invoice):
     return items
 
 
-def find_existing_invoice(magento_invoices, comment, items, claimed_ids=(), own=False):
-    """The Magento invoice that stands for this Odoo invoice, if any.
+def find_existing_invoice(magento_invoices, comment, items=(), claimed_ids=(), own=False):
+    """The Magento invoice (or credit memo) that stands for this Odoo document, if any.
 
     By its comment, unique to the Odoo invoice: Magento saves the comment in
     the invoice's own transaction, so after a lost answer an invoice without

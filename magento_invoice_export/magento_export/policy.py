@@ -1,6 +1,6 @@
-"""When an invoice may go to Magento, and what a failed call means.
+"""When an invoice or a credit note may go to Magento, and what a failed call means.
 
-Statuses (``account.move.magento_export_state``):
+Statuses (``account.move.magento_export_state``), the same for both documents:
 
 * ``to_export``: eligible, never tried;
 * ``failed``: eligible, tried and failed fewer than :data:`MAX_ATTEMPTS` times;
@@ -23,8 +23,13 @@ DEFAULT_LOST_ANSWER_GRACE = 600
 
 TRIGGER_VALIDATE = "validate"
 TRIGGER_PAID = "in_payment_paid"
+TRIGGER_REFUNDED = "refunded"
 PAID_STATES = ("in_payment", "paid")
+# A credit note is refunded once paid back, or matched with its invoice.
+REFUNDED_STATES = ("in_payment", "paid", "reversed")
 EXPORTABLE = ("to_export", "failed", "skipped")
+# Odoo's move types and the Magento document each becomes.
+DOCUMENTS = {"out_invoice": "invoice", "out_refund": "creditmemo"}
 
 
 def export_status(
@@ -44,15 +49,20 @@ def export_status(
     has_items,
     no_export=False,
     invoiced_in_magento=False,
+    invoice_exported=True,
 ):
-    """Return ``(status, reason_code)``; the code is None unless not exportable/waiting."""
+    """Return ``(status, reason_code)``; the code is None unless not exportable/waiting.
+
+    For a credit note, ``trigger`` is its payment method's credit memo trigger
+    and ``invoice_exported`` whether Magento holds the invoice it refunds.
+    """
     if magento_invoice_id:
         return "exported", None
     if no_export:
         return "not_exportable", "marked_not_to_export"
     if invoiced_in_magento:
         return "not_exportable", "invoiced_in_magento"
-    if move_type != "out_invoice":
+    if move_type not in DOCUMENTS:
         return "not_exportable", "not_customer_invoice"
     if order_count > 1:
         return "not_exportable", "several_orders"
@@ -74,6 +84,10 @@ def export_status(
         return "waiting", "not_posted"
     if trigger == TRIGGER_PAID and payment_state not in PAID_STATES:
         return "waiting", "not_paid"
+    if trigger == TRIGGER_REFUNDED and payment_state not in REFUNDED_STATES:
+        return "waiting", "not_refunded"
+    if not invoice_exported:
+        return "waiting", "invoice_not_exported"
     if attempts >= MAX_ATTEMPTS:
         return "skipped", None
     if attempts:

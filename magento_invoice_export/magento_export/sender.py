@@ -1,4 +1,9 @@
-"""One invoice's trip to Magento, run in a worker thread (no ORM here)."""
+"""One document's trip to Magento, run in a worker thread (no ORM here).
+
+Invoices and credit memos take the same trip (look up first when an earlier
+attempt's outcome is unknown, post once, learn the number); only the routes
+differ, and the job knows them.
+"""
 
 import time
 from dataclasses import dataclass, field
@@ -16,6 +21,7 @@ class ExportJob:
     magento_order_id: int
     items: list
     comment: str
+    document: str = "invoice"  # or "creditmemo"
     notify: bool = False
     capture: bool = False
     uncertain: bool = False  # an earlier POST's outcome is unknown: look up first
@@ -26,16 +32,82 @@ class ExportJob:
     link_only: bool = False
     # Product lines the Magento invoice will not carry, as a person reads them.
     left_out: tuple = ()
+    # Credit memos: amounts in the order's base currency; the Magento invoice
+    # refunded online (0: offline, through the order); items back to stock.
+    shipping_amount: float = 0.0
+    adjustment_positive: float = 0.0
+    adjustment_negative: float = 0.0
+    refund_invoice_id: int = 0
+    return_to_stock: bool = False
+
+    @property
+    def is_creditmemo(self):
+        return self.document == "creditmemo"
+
+    def request_path(self):
+        if not self.is_creditmemo:
+            return f"V1/order/{self.magento_order_id}/invoice"
+        if self.refund_invoice_id:
+            return f"V1/invoice/{self.refund_invoice_id}/refund"
+        return f"V1/order/{self.magento_order_id}/refund"
+
+    def lookup_path(self):
+        return f"V1/{'creditmemos' if self.is_creditmemo else 'invoices'}?order_id={self.magento_order_id}"
 
     def request_body(self):
         """The body as the client sends it (for the process log)."""
-        return {
-            "capture": self.capture,
-            "notify": self.notify,
-            "appendComment": False,
-            "items": [{"order_item_id": item_id, "qty": qty} for item_id, qty in self.items],
-            "comment": {"comment": self.comment, "is_visible_on_front": 0},
+        items = [{"order_item_id": item_id, "qty": qty} for item_id, qty in self.items]
+        comment = {"comment": self.comment, "is_visible_on_front": 0}
+        if not self.is_creditmemo:
+            return {
+                "capture": self.capture,
+                "notify": self.notify,
+                "appendComment": False,
+                "items": items,
+                "comment": comment,
+            }
+        arguments = {
+            "shipping_amount": self.shipping_amount,
+            "adjustment_positive": self.adjustment_positive,
+            "adjustment_negative": self.adjustment_negative,
         }
+        if self.return_to_stock:
+            arguments["extension_attributes"] = {"return_to_stock_items": [item_id for item_id, _qty in self.items]}
+        body = {"items": items, "notify": self.notify, "appendComment": False, "arguments": arguments}
+        body["comment"] = comment
+        if self.refund_invoice_id:
+            body["isOnline"] = True
+        return body
+
+    def look_up(self, client):
+        """Magento's documents of this kind for the order."""
+        if self.is_creditmemo:
+            return client.get_order_creditmemos(self.magento_order_id)
+        return client.get_order_invoices(self.magento_order_id)
+
+    def post(self, client):
+        """Create the document; its entity id."""
+        if not self.is_creditmemo:
+            return client.create_invoice(
+                self.magento_order_id, self.items, notify=self.notify, capture=self.capture, comment=self.comment
+            )
+        return client.create_creditmemo(
+            self.items,
+            order_id=self.magento_order_id,
+            invoice_id=self.refund_invoice_id or None,
+            online=bool(self.refund_invoice_id),
+            notify=self.notify,
+            comment=self.comment,
+            shipping_amount=self.shipping_amount,
+            adjustment_positive=self.adjustment_positive,
+            adjustment_negative=self.adjustment_negative,
+            return_to_stock_items=[item_id for item_id, _qty in self.items] if self.return_to_stock else (),
+        )
+
+    def fetch(self, client, entity_id):
+        if self.is_creditmemo:
+            return client.get_creditmemo(entity_id)
+        return client.get_invoice(entity_id)
 
 
 class OutcomeStillUnknown(Exception):
@@ -64,51 +136,48 @@ class NoMatchingMagentoInvoice(Exception):
 
 @dataclass
 class ExportResult:
-    invoice_id: int
+    invoice_id: int  # the Magento document's entity id (an invoice's or a credit memo's)
     increment_id: str | None
     adopted: bool  # it already existed in Magento: linked, not created
     waited: float = 0.0  # seconds spent honouring Retry-After
     own: bool = False  # adopted from Magento's own invoices (not one Odoo sent)
+    document: dict | None = None  # Magento's document as it reads it back (totals), when known
 
 
-def export_invoice(client, job, sleep=time.sleep):
-    """Make sure Magento holds exactly one invoice for ``job``; return it.
+def export_document(client, job, sleep=time.sleep):
+    """Make sure Magento holds exactly one document for ``job``; return it.
 
-    When an earlier attempt's outcome is unknown, Magento's invoices of the
+    When an earlier attempt's outcome is unknown, Magento's documents of the
     order are looked up first and a match is adopted instead of posting again.
     A 429 is retried once after its Retry-After (bounded). Errors propagate as
     the client's typed errors; a failed look-up is marked ``maybe_applied`` so
-    that the invoice stays "look up first".
+    that the document stays "look up first".
     """
     if job.uncertain or job.link_only:
         try:
-            invoices = client.get_order_invoices(job.magento_order_id)
+            documents = job.look_up(client)
         except Exception as error:
             error.maybe_applied = job.uncertain
             raise
-        existing = find_existing_invoice(invoices, job.comment, job.items, job.claimed_ids, own=job.link_only)
+        existing = find_existing_invoice(documents, job.comment, job.items, job.claimed_ids, own=job.link_only)
         if existing is not None:
             own = not any((c.get("comment") or "").strip() == job.comment for c in existing.get("comments") or [])
             if isinstance(job.claimed_ids, set):
                 # The order's next job (they run one after the other) must not take it too.
                 job.claimed_ids.add(int(existing["entity_id"]))
-            return ExportResult(int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own)
+            return ExportResult(
+                int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own, document=existing
+            )
         if not job.may_post:
             raise OutcomeStillUnknown(job.name)
         if job.link_only:
             raise NoMatchingMagentoInvoice(
-                [str(i.get("increment_id")) for i in invoices if int(i.get("entity_id") or 0) not in job.claimed_ids]
+                [str(i.get("increment_id")) for i in documents if int(i.get("entity_id") or 0) not in job.claimed_ids]
             )
     waited = 0.0
     while True:
         try:
-            invoice_id = client.create_invoice(
-                job.magento_order_id,
-                job.items,
-                notify=job.notify,
-                capture=job.capture,
-                comment=job.comment,
-            )
+            entity_id = job.post(client)
             break
         except Exception as error:
             delay = retry_delay(error)
@@ -116,9 +185,11 @@ def export_invoice(client, job, sleep=time.sleep):
                 raise
             sleep(delay)
             waited = delay or 0.001
-    increment_id = None
+    document = None
     try:
-        increment_id = client.get_invoice(invoice_id).get("increment_id")
+        document = job.fetch(client, entity_id)
     except Exception:  # the id is what matters; the number is cosmetic
-        increment_id = None
-    return ExportResult(invoice_id, increment_id, adopted=False, waited=waited)
+        document = None
+    return ExportResult(
+        entity_id, (document or {}).get("increment_id"), adopted=False, waited=waited, document=document
+    )

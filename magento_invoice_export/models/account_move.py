@@ -5,8 +5,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..magento_export.payload import build_items, invoice_comment
-from ..magento_export.policy import EXPORTABLE, MAX_ATTEMPTS, export_status
+from ..magento_export.payload import build_items, creditmemo_comment, invoice_comment, refund_amounts
+from ..magento_export.policy import DOCUMENTS, EXPORTABLE, MAX_ATTEMPTS, export_status
 
 EXPORT_STATES = [
     ("to_export", "To Export"),
@@ -17,13 +17,17 @@ EXPORT_STATES = [
     ("not_exportable", "Not Exportable"),
 ]
 EXPORT_REASONS = [
-    ("not_customer_invoice", "Only customer invoices are exported (credit notes never are)"),
+    ("not_customer_invoice", "Only customer invoices and credit notes are exported"),
     ("several_orders", "Its lines come from several Magento orders: split the invoice per order"),
     ("no_magento_order_id", "The sales order has no Magento order ID"),
     ("instance_archived", "The Magento instance is archived"),
     ("no_payment_method", "The order's Magento payment method is not configured"),
     ("payment_method_not_configured", "The order's Magento payment method is archived"),
     ("payment_method_never", "Its payment method never exports invoices (Create Invoice on Magento is blank)"),
+    (
+        "payment_method_never_refunds",
+        "Its payment method never exports credit notes (Create Credit Memo on Magento is blank)",
+    ),
     ("currency_mismatch", "The invoice currency differs from the order's"),
     ("no_magento_items", "No invoice line is linked to a Magento order item"),
     ("marked_not_to_export", "A Magento manager marked it Not to Export"),
@@ -34,6 +38,8 @@ EXPORT_REASONS = [
     ),
     ("not_posted", "Waits for the invoice to be posted"),
     ("not_paid", "Waits for payment: its payment method exports once the invoice is in payment or paid"),
+    ("not_refunded", "Waits for the refund: its payment method exports once the credit note is paid or reversed"),
+    ("invoice_not_exported", "Waits for the invoice it refunds to be exported to Magento"),
 ]
 
 
@@ -65,6 +71,7 @@ MAGENTO_WRITABLE = {
     "magento_invoice_ref",
     "magento_export_attempts",
     "magento_export_sent_at",
+    "magento_totals_warning",
 }
 
 
@@ -146,6 +153,12 @@ class AccountMove(models.Model):
         help="Product lines the Magento invoice does not carry: they have no Magento order item, or a "
         "negative quantity. Shipping, discounts and down payments are left to Magento's own totals.",
     )
+    magento_totals_warning = fields.Char(
+        string="Totals Differ",
+        copy=False,
+        readonly=True,
+        help="Magento's credit memo total differs from this credit note's: both figures are given.",
+    )
     magento_exported_items = fields.Json(
         copy=False,
         readonly=True,
@@ -156,9 +169,48 @@ class AccountMove(models.Model):
     # What Magento holds cannot be undone from Odoo
     # ------------------------------------------------------------------
     def _magento_comment(self):
-        """The comment this invoice carries in Magento, unique to it (see payload.invoice_comment)."""
+        """The comment this invoice (or credit note) carries in Magento, unique to it (see payload)."""
         self.ensure_one()
-        return invoice_comment(self.name, self._magento_ref())
+        comment = creditmemo_comment if self.move_type == "out_refund" else invoice_comment
+        return comment(self.name, self._magento_ref())
+
+    def _magento_document(self):
+        """``invoice`` or ``creditmemo``: what this move becomes in Magento."""
+        self.ensure_one()
+        return DOCUMENTS.get(self.move_type)
+
+    def _magento_refunded_invoice(self):
+        """The Odoo invoice a credit note refunds in Magento: the one it reverses,
+        else the order's latest exported invoice (else its latest posted one)."""
+        self.ensure_one()
+        order = self.magento_sale_order_id
+        if self.reversed_entry_id and self.reversed_entry_id.magento_sale_order_id == order:
+            return self.reversed_entry_id
+        invoices = self.search(
+            [("magento_sale_order_id", "=", order.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+            order="magento_invoice_id desc nulls last, id desc",
+            limit=1,
+        )
+        return invoices
+
+    def _magento_refund_amounts(self):
+        """``(shipping, adjustment positive, adjustment negative)`` of a credit
+        note in the order's base currency (see payload.refund_amounts)."""
+        self.ensure_one()
+        shipping_product = self.env.ref("magento_invoice_export.product_magento_shipping", raise_if_not_found=False)
+        shipping, adjustments = 0.0, []
+        for line in self.invoice_line_ids.filtered(lambda li: li.display_type == "product"):
+            if line.sale_line_ids.filtered("magento_item_id"):
+                continue
+            # Odoo's delivery lines (the delivery app), or the import's shipping product.
+            is_shipping = (shipping_product and line.product_id == shipping_product) or (
+                "is_delivery" in line.sale_line_ids._fields and any(line.sale_line_ids.mapped("is_delivery"))
+            )
+            if is_shipping:
+                shipping += line.price_subtotal
+            else:
+                adjustments.append(line.price_subtotal)
+        return refund_amounts(shipping, adjustments, self.magento_sale_order_id.magento_base_to_order_rate)
 
     def _magento_ref(self):
         return f"{self._magento_db_tag()}-{self.id}"
@@ -279,10 +331,16 @@ class AccountMove(models.Model):
             )
         return super().write(vals)
 
-    @api.depends("invoice_line_ids.sale_line_ids.order_id.magento_instance_id")
+    @api.depends(
+        "invoice_line_ids.sale_line_ids.order_id.magento_instance_id",
+        "reversed_entry_id.invoice_line_ids.sale_line_ids.order_id.magento_instance_id",
+    )
     def _compute_magento_sale_order(self):
         for move in self:
             orders = move.invoice_line_ids.sale_line_ids.order_id.filtered("magento_instance_id")
+            if not orders and move.reversed_entry_id:
+                # A credit note whose lines lost their sale lines: its invoice's order.
+                orders = move.reversed_entry_id.invoice_line_ids.sale_line_ids.order_id.filtered("magento_instance_id")
             move.magento_sale_order_id = orders[:1]
             move.magento_order_count = len(orders)
             move.magento_order_refs = ", ".join(order.magento_order_ref or order.name for order in orders)
@@ -298,6 +356,8 @@ class AccountMove(models.Model):
         "magento_sale_order_id.magento_order_id",
         "magento_sale_order_id.currency_id",
         "magento_sale_order_id.magento_payment_method_id.create_invoice_on",
+        "magento_sale_order_id.magento_payment_method_id.create_creditmemo_on",
+        "reversed_entry_id.magento_invoice_id",
         "magento_sale_order_id.magento_payment_method_id.active",
         "magento_instance_id.active",
         "magento_no_export",
@@ -318,6 +378,7 @@ class AccountMove(models.Model):
                 move.magento_export_reason = False
                 continue
             method = order.magento_payment_method_id
+            refund = move.move_type == "out_refund"
             status, reason = export_status(
                 move_type=move.move_type,
                 state=move.state,
@@ -328,13 +389,17 @@ class AccountMove(models.Model):
                 has_order_id=bool(order.magento_order_id),
                 method_code=method.code,
                 method_configured=bool(method) and method.active,
-                trigger=method.create_invoice_on,
+                trigger=method.create_creditmemo_on if refund else method.create_invoice_on,
                 instance_active=move.magento_instance_id.active,
                 currency_matches=move.currency_id == order.currency_id,
-                has_items=bool(move._magento_invoice_items()),
+                # A credit note may carry only shipping or an adjustment.
+                has_items=bool(move._magento_invoice_items()) or (refund and any(move._magento_refund_amounts())),
                 no_export=move.magento_no_export,
                 invoiced_in_magento=move.magento_invoiced_in_magento,
+                invoice_exported=not refund or bool(move._magento_refunded_invoice().magento_invoice_id),
             )
+            if refund and reason == "payment_method_never":
+                reason = "payment_method_never_refunds"
             move.magento_export_state = status
             move.magento_export_reason = reason
 
@@ -358,6 +423,10 @@ class AccountMove(models.Model):
             state = move.magento_export_state
             if not state:
                 move.magento_status_text = False
+            elif state == "exported" and move.move_type == "out_refund":
+                move.magento_status_text = self.env._(
+                    "Exported as Magento credit memo %(ref)s", ref=move.magento_invoice_ref
+                )
             elif state == "exported":
                 move.magento_status_text = (
                     self.env._("Linked to Magento invoice %(ref)s", ref=move.magento_invoice_ref)
@@ -414,6 +483,8 @@ class AccountMove(models.Model):
         silently: Magento computes its own; notes and sections are no lines.
         """
         self.ensure_one()
+        if self.move_type == "out_refund":
+            return []  # lines without an order item reach the credit memo as shipping or adjustments
         silent = self.env.ref("magento_invoice_export.product_magento_shipping", raise_if_not_found=False)
         silent = (silent or self.env["product.product"]) | self.company_id.sale_discount_product_id
         found, per_item = [], {}
@@ -504,14 +575,18 @@ class AccountMove(models.Model):
                 "sticky": True,
             }
         else:
+            refs = ", ".join(exported.mapped("magento_invoice_ref"))
             params = {
                 "kind": "success",
                 "title": self.env._("Exported to Magento"),
-                "message": self.env._(
-                    "Magento invoice %(refs)s created.", refs=", ".join(exported.mapped("magento_invoice_ref"))
-                ),
+                "message": self.env._("Magento credit memo %(refs)s created.", refs=refs)
+                if all(move.move_type == "out_refund" for move in exported)
+                else self.env._("Magento invoice %(refs)s created.", refs=refs),
                 "sticky": False,
             }
+            warnings = exported.filtered("magento_totals_warning")
+            if warnings:
+                params.update(kind="warning", message="\n".join(warnings.mapped("magento_totals_warning")), sticky=True)
         return _notification(**params)
 
     def action_magento_export_selected(self):

@@ -99,6 +99,17 @@ class MagentoInstance(models.Model):
         help="When set, Magento emails the customer as each exported invoice is created.",
         tracking=True,
     )
+    notify_customer_on_creditmemo = fields.Boolean(
+        string="Notify customer when export credit memo?",
+        help="When set, Magento emails the customer as each exported credit memo is created.",
+        tracking=True,
+    )
+    return_to_stock = fields.Boolean(
+        string="Return Refunded Items to Stock",
+        help="Exported credit memos ask Magento to put their items back in stock (Magento's own setting "
+        "decides when this is off).",
+        tracking=True,
+    )
     export_concurrency = fields.Integer(
         string="Requests in Flight",
         default=8,
@@ -138,7 +149,15 @@ class MagentoInstance(models.Model):
             for key, per_instance in counts.items():
                 instance[key] = per_instance.get(instance, 0)
 
-    @api.depends("url", "store_code", "magento_store_id", "auth_method", "notify_customer_on_invoice")
+    @api.depends(
+        "url",
+        "store_code",
+        "magento_store_id",
+        "auth_method",
+        "notify_customer_on_invoice",
+        "notify_customer_on_creditmemo",
+        "return_to_stock",
+    )
     def _compute_settings_summary(self):
         for instance in self:
             view = (
@@ -154,7 +173,12 @@ class MagentoInstance(models.Model):
                 self.env._("Magento emails the customer each invoice.")
                 if instance.notify_customer_on_invoice
                 else self.env._("Magento does not email the customer."),
+                self.env._("Credit notes become credit memos, emailed to the customer.")
+                if instance.notify_customer_on_creditmemo
+                else self.env._("Credit notes become credit memos, not emailed."),
             ]
+            if instance.return_to_stock:
+                parts.append(self.env._("Their items return to stock."))
             instance.settings_summary = " ".join(parts)
 
     def _open(self, xmlid, domain):

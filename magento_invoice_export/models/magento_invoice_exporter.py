@@ -1,5 +1,8 @@
-"""The invoice export: one code path for the button, the list action, the
-Operations wizard and the scheduled action.
+"""The export of invoices and credit notes: one code path for both documents
+and for the button, the list action, the Operations wizard and the scheduled
+action. Invoices become Magento invoices, credit notes Magento credit memos;
+only the jobs (magento_export.sender.ExportJob) and the checks before sending
+differ.
 
 How it never duplicates and never loses an id (see README, "Reliability"):
 
@@ -37,17 +40,18 @@ from odoo.tools import split_every
 from ..magento_client import MagentoError
 from ..magento_client.client import is_array_limit
 from ..magento_export.advice import NEEDS_ACTION, failure_kind
-from ..magento_export.payload import invoice_comment
+from ..magento_export.payload import creditmemo_comment, invoice_comment
 from ..magento_export.pipeline import InFlight
 from ..magento_export.policy import (
     DEFAULT_LOST_ANSWER_GRACE,
+    DOCUMENTS,
     EXPORTABLE,
     MAX_ATTEMPTS,
     FailureOutcome,
     failure_outcome,
     may_post_again,
 )
-from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, export_invoice
+from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, export_document
 
 _logger = logging.getLogger(__name__)
 
@@ -56,6 +60,9 @@ BATCH_SIZE = 200
 # First key of our advisory locks ("MAGE"), the second being the invoice id.
 LOCK_NAMESPACE = 0x4D414745
 FIELDS_READ_AFTER_LOCK = ["magento_invoice_id", "magento_export_sent_at", "magento_export_attempts", "state"]
+# Each document's run, in this order: a credit memo needs its invoice in Magento first.
+MOVE_TYPES = {document: move_type for move_type, document in DOCUMENTS.items()}
+OPERATIONS = {"invoice": "export_invoice", "creditmemo": "export_creditmemo"}
 
 
 class MagentoInvoiceExporter(models.AbstractModel):
@@ -66,27 +73,32 @@ class MagentoInvoiceExporter(models.AbstractModel):
     # Entry points
     # ------------------------------------------------------------------
     @api.model
-    def _export_invoices(self, instances, moves=None, respect_attempts=True):
-        """Export the eligible invoices of ``instances`` (only ``moves`` if given).
+    def _export_invoices(self, instances, moves=None, respect_attempts=True, documents=("invoice", "creditmemo")):
+        """Export the eligible invoices and credit notes of ``instances`` (only
+        ``moves`` if given; only the ``documents`` named).
 
-        With ``respect_attempts``, invoices that failed :data:`MAX_ATTEMPTS`
+        With ``respect_attempts``, documents that failed :data:`MAX_ATTEMPTS`
         times are skipped (and counted as such). Returns the process logs, one
-        per instance.
+        per instance and document (a document with nothing to do among
+        ``moves`` gets none).
         """
         if self._caller_has_unfinished_changes():
             # The run commits after each invoice: here that would commit the
             # caller's own changes too (a server action, an automation). It runs
             # once the caller has committed, in a transaction of its own, and
             # not at all if the caller rolls back.
-            self._export_after_commit(instances, moves, respect_attempts)
+            self._export_after_commit(instances, moves, respect_attempts, documents)
             return self.env["magento.process.log"]
         logs = self.env["magento.process.log"]
         logs._close_interrupted_runs()
         for instance in instances:
-            logs |= self._export_instance(instance, moves, respect_attempts)
+            for document in documents:
+                if moves is not None and not moves.filtered(lambda m, d=document: m.move_type == MOVE_TYPES[d]):
+                    continue
+                logs |= self._export_instance(instance, moves, respect_attempts, document)
         return logs
 
-    def _idle_logged_today(self, instance, skipped):
+    def _idle_logged_today(self, instance, skipped, operation):
         """A run with nothing to export: worth no log, or one a day to recall skipped invoices."""
         if not skipped:
             return True
@@ -97,7 +109,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             .search_count(
                 [
                     ("instance_id", "=", instance.id),
-                    ("operation", "=", "export_invoice"),
+                    ("operation", "=", operation),
                     ("start_date", ">=", midnight),
                     ("skipped_count", ">", 0),
                 ],
@@ -115,7 +127,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
         self.env.cr.execute("SELECT txid_current_if_assigned() IS NOT NULL")
         return self.env.cr.fetchone()[0]
 
-    def _export_after_commit(self, instances, moves, respect_attempts):
+    def _export_after_commit(self, instances, moves, respect_attempts, documents=("invoice", "creditmemo")):
         instance_ids, move_ids = instances.ids, moves.ids if moves is not None else None
         self._after_commit(
             "the export",
@@ -123,6 +135,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 env["magento.instance"].browse(instance_ids).exists(),
                 env["account.move"].browse(move_ids).exists() if move_ids is not None else None,
                 respect_attempts,
+                documents,
             ),
         )
 
@@ -151,11 +164,13 @@ class MagentoInvoiceExporter(models.AbstractModel):
     # ------------------------------------------------------------------
     # One instance
     # ------------------------------------------------------------------
-    def _export_instance(self, instance, moves, respect_attempts):
+    def _export_instance(self, instance, moves, respect_attempts, document="invoice"):
         Move = self.env["account.move"].sudo()
+        operation = OPERATIONS[document]
         domain = [
             ("magento_instance_id", "=", instance.id),
             ("company_id", "=", instance.company_id.id),
+            ("move_type", "=", MOVE_TYPES[document]),
         ]
         if moves is not None:
             domain.append(("id", "in", moves.ids))
@@ -165,13 +180,13 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if (
             not move_ids
             and self.env.context.get("magento_quiet_when_idle")
-            and self._idle_logged_today(instance, skipped)
+            and self._idle_logged_today(instance, skipped, operation)
         ):
             return self.env["magento.process.log"]
         log = (
             self.env["magento.process.log"]
             .sudo()
-            .create({"operation": "export_invoice", "instance_id": instance.id, "company_id": instance.company_id.id})
+            .create({"operation": operation, "instance_id": instance.id, "company_id": instance.company_id.id})
             ._for_run()
         )
         try:
@@ -213,8 +228,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         if counts["skipped"]:
             summary += " " + self.env._(
-                "Skipped invoices failed %(max)s times: fix what their log says, then a Magento manager resets their "
-                "attempts (Magento > Invoices, filter Skipped).",
+                "Skipped ones failed %(max)s times: fix what their log says, then a Magento manager resets their "
+                "attempts (Magento > Invoices or Credit Notes, filter Skipped).",
                 max=MAX_ATTEMPTS,
             )
         if counts.get("busy"):
@@ -240,7 +255,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 return None
             jobs = self._prepare_jobs(instance, moves)
             try:
-                refused = self._check_before_sending(jobs, moves, client_factory)
+                check = self._check_refunds_before_sending if jobs[0].is_creditmemo else self._check_before_sending
+                refused = check(jobs, moves, client_factory)
             except MagentoError as error:
                 # Asking Magento about the order met the instance's own fault.
                 return instance._explain_error(error)
@@ -260,7 +276,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             def send(job):
                 if not hasattr(local, "client"):
                     local.client = client_factory()
-                return export_invoice(local.client, job)
+                return export_document(local.client, job)
 
             by_id = {move.id: move for move in moves}
             marked = set()
@@ -311,6 +327,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 unsent._magento_write({"magento_export_sent_at": False})
                 # Rolled back, they are only looked up once more: never posted twice.
                 self._commit_outcome()
+            if not jobs[0].is_creditmemo:
+                self._wake_waiting_credit_notes(moves.filtered("magento_invoice_id"))
             return stop
         finally:
             self._unlock(locked)
@@ -319,6 +337,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
     # Jobs and outcomes
     # ------------------------------------------------------------------
     def _prepare_jobs(self, instance, moves):
+        """One :class:`ExportJob` per move of the batch (all of one document)."""
+        if moves[:1].move_type == "out_refund":
+            return self._prepare_creditmemo_jobs(instance, moves)
         # Orders whose Magento invoices may be looked up: after a lost answer,
         # or when Magento invoiced some of the order itself.
         uncertain_orders = moves.filtered("magento_export_sent_at").magento_sale_order_id
@@ -329,33 +350,16 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if uncertain_orders:
             # Magento invoices already linked to other Odoo invoices of these
             # orders must not be adopted by items.
-            linked = (
-                self.env["account.move"]
-                .sudo()
-                .search_read(
-                    [("magento_sale_order_id", "in", uncertain_orders.ids), ("magento_invoice_id", "!=", 0)],
-                    ["magento_sale_order_id", "magento_invoice_id"],
-                )
-            )
-            for row in linked:
-                claimed.setdefault(row["magento_sale_order_id"][0], set()).add(row["magento_invoice_id"])
-        grace = self._lost_answer_grace()
-        now = fields.Datetime.now()
-        db_tag = self.env["account.move"]._magento_db_tag()
+            for move in self._exported(uncertain_orders, ("out_invoice",)):
+                claimed.setdefault(move.magento_sale_order_id.id, set()).add(move.magento_invoice_id)
         jobs = []
-        for move in moves:
+        for move, common in self._job_basics(moves):
             order = move.magento_sale_order_id
             jobs.append(
                 ExportJob(
-                    move_id=move.id,
-                    name=move.name,
-                    magento_order_id=order.magento_order_id,
-                    items=move._magento_invoice_items(),
-                    comment=invoice_comment(move.name, f"{db_tag}-{move.id}"),
+                    **common,
                     notify=instance.notify_customer_on_invoice,
                     capture=order.magento_payment_method_id.capture_on_export,
-                    uncertain=bool(move.magento_export_sent_at),
-                    may_post=may_post_again(move.magento_export_sent_at or None, now, grace),
                     # Shared by the order's jobs, which run one after the other.
                     claimed_ids=claimed.setdefault(order.id, set()),
                     # Read here, with the batch's lines at hand, not once per outcome.
@@ -363,6 +367,71 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 )
             )
         return jobs
+
+    def _prepare_creditmemo_jobs(self, instance, moves):
+        jobs = []
+        for move, common in self._job_basics(moves):
+            order = move.magento_sale_order_id
+            shipping, positive, negative = move._magento_refund_amounts()
+            if not common["items"]:
+                # No item means "refund everything" to Magento: an amount-only
+                # credit memo names one item with nothing to refund.
+                first = order.order_line.filtered("magento_item_id")[:1]
+                common["items"] = [(first.magento_item_id, 0.0)]
+            online = order.magento_payment_method_id.refund_online
+            jobs.append(
+                ExportJob(
+                    **common,
+                    document="creditmemo",
+                    notify=instance.notify_customer_on_creditmemo,
+                    shipping_amount=shipping,
+                    adjustment_positive=positive,
+                    adjustment_negative=negative,
+                    refund_invoice_id=move._magento_refunded_invoice().magento_invoice_id if online else 0,
+                    return_to_stock=instance.return_to_stock,
+                )
+            )
+        return jobs
+
+    def _job_basics(self, moves):
+        """``(move, fields every job has)`` for each move."""
+        grace = self._lost_answer_grace()
+        now = fields.Datetime.now()
+        db_tag = self.env["account.move"]._magento_db_tag()
+        for move in moves:
+            comment = creditmemo_comment if move.move_type == "out_refund" else invoice_comment
+            yield (
+                move,
+                {
+                    "move_id": move.id,
+                    "name": move.name,
+                    "magento_order_id": move.magento_sale_order_id.magento_order_id,
+                    "items": move._magento_invoice_items(),
+                    "comment": comment(move.name, f"{db_tag}-{move.id}"),
+                    "uncertain": bool(move.magento_export_sent_at),
+                    "may_post": may_post_again(move.magento_export_sent_at or None, now, grace),
+                },
+            )
+
+    def _wake_waiting_credit_notes(self, invoices):
+        """Credit notes waiting for these invoices, exported now, may go next."""
+        if not invoices:
+            return
+        waiting = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("magento_sale_order_id", "in", invoices.magento_sale_order_id.ids),
+                    ("move_type", "=", "out_refund"),
+                    ("magento_export_reason", "=", "invoice_not_exported"),
+                ]
+            )
+        )
+        if waiting:
+            self.env.add_to_compute(waiting._fields["magento_export_state"], waiting)
+            waiting._recompute_recordset(["magento_export_state", "magento_export_reason"])
+            self._commit_outcome()
 
     def _check_before_sending(self, jobs, moves, client_factory):
         """``[(job, problem)]`` for the jobs Magento would refuse or silently change.
@@ -375,38 +444,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
         quantity of an item Magento counts in whole units would be truncated
         there (docs/magento-behaviour.md §5): refused.
         """
-        orders = moves.magento_sale_order_id
-        items = {}
-        for line in orders.order_line.filtered("magento_item_id"):
-            info = items.setdefault(
-                (line.order_id.id, line.magento_item_id),
-                {"ordered": 0.0, "native": 0.0, "canceled": 0.0, "lines": line.browse(), "kind": False},
-            )
-            info["ordered"] += line.product_uom_qty
-            info["native"] += line.magento_qty_invoiced
-            info["canceled"] += line.magento_qty_canceled
-            info["lines"] |= line
-            info["kind"] = info["kind"] or line.magento_qty_decimal
-            info["name"] = line.product_id.display_name
+        orders, items, failures = self._order_items(jobs, moves, client_factory)
         by_id = {move.id: move for move in moves}
-        unknown = self.env["sale.order"]
-        for job in jobs:
-            order = by_id[job.move_id].magento_sale_order_id
-            if any(qty != int(qty) and not items[(order.id, i)]["kind"] for i, qty in job.items):
-                unknown |= order
-        failures = self._learn_quantity_kinds(unknown, items, client_factory)
         taken = {}
-        exported = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    ("magento_sale_order_id", "in", orders.ids),
-                    ("magento_invoice_id", "!=", 0),
-                    ("move_type", "=", "out_invoice"),
-                ]
-            )
-        )
+        exported = self._exported(orders, ("out_invoice",))
         credited = {}  # key -> Magento numbers of exported invoices credited in Odoo since
         own_taken = {}  # key -> what invoices linked to Magento's own invoices took of it
         for move in exported:
@@ -433,15 +474,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 key = (order_id, item_id)
                 info = items[key]
                 if qty != int(qty) and info["kind"] == "whole":
-                    problems.append(
-                        self.env._(
-                            "Magento counts %(product)s in whole units and would record %(qty)s as %(whole)s: "
-                            "invoice whole units of it.",
-                            product=info["name"],
-                            qty=round(qty, 4),
-                            whole=int(qty),
-                        )
-                    )
+                    problems.append(self._whole_units_problem(info, qty, refund=False))
                 left = info["ordered"] - info["canceled"] - taken.get(key, 0.0)
                 if qty > left + 1e-6 and credited.get(key):
                     # Refunding never lowers what Magento invoiced (§8): the
@@ -482,6 +515,126 @@ class MagentoInvoiceExporter(models.AbstractModel):
             for item_id, qty in job.items:
                 taken[(order_id, item_id)] = taken.get((order_id, item_id), 0.0) + qty
         return refused
+
+    def _exported(self, orders, move_types):
+        """The moves of ``orders`` Magento holds, of ``move_types``."""
+        return (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("magento_sale_order_id", "in", orders.ids),
+                    ("magento_invoice_id", "!=", 0),
+                    ("move_type", "in", move_types),
+                ]
+            )
+        )
+
+    def _order_items(self, jobs, moves, client_factory):
+        """``(orders, items, failures)``: the batch's orders; what Odoo knows of
+        each of their Magento items, by ``(order id, item id)``; and, by order
+        id, why Magento could not say whether an item takes a fractional
+        quantity a job asks for."""
+        orders = moves.magento_sale_order_id
+        items = {}
+        for line in orders.order_line.filtered("magento_item_id"):
+            info = items.setdefault(
+                (line.order_id.id, line.magento_item_id),
+                {"ordered": 0.0, "native": 0.0, "canceled": 0.0, "lines": line.browse(), "kind": False},
+            )
+            info["ordered"] += line.product_uom_qty
+            info["native"] += line.magento_qty_invoiced
+            info["canceled"] += line.magento_qty_canceled
+            info["lines"] |= line
+            info["kind"] = info["kind"] or line.magento_qty_decimal
+            info["name"] = line.product_id.display_name
+        by_id = {move.id: move for move in moves}
+        unknown = self.env["sale.order"]
+        for job in jobs:
+            order = by_id[job.move_id].magento_sale_order_id
+            if any(qty != int(qty) and not items[(order.id, i)]["kind"] for i, qty in job.items):
+                unknown |= order
+        return orders, items, self._learn_quantity_kinds(unknown, items, client_factory)
+
+    def _check_refunds_before_sending(self, jobs, moves, client_factory):
+        """``[(job, problem, False)]`` for the credit memos Magento would refuse
+        or silently cut: a fractional quantity of a whole-unit item, or more of
+        an item than Magento has left to refund (what exported invoices took,
+        less what exported credit notes gave back). Through an invoice (online),
+        Magento caps each quantity at what that invoice has left, silently: the
+        same check, against that invoice (docs/magento-behaviour.md §8)."""
+        orders, items, failures = self._order_items(jobs, moves, client_factory)
+        by_id = {move.id: move for move in moves}
+        exported = self._exported(orders, ("out_invoice", "out_refund"))
+        left, invoiced, on_invoice = {}, {}, {}
+        for move in exported:
+            sign = 1 if move.move_type == "out_invoice" else -1
+            invoice = move if sign > 0 else move._magento_refunded_invoice()
+            for item_id, qty in move.magento_exported_items or move._magento_invoice_items():
+                key = (move.magento_sale_order_id.id, int(item_id))
+                left[key] = left.get(key, 0.0) + sign * qty
+                on_invoice[(invoice.id, int(item_id))] = on_invoice.get((invoice.id, int(item_id)), 0.0) + sign * qty
+                if sign > 0:
+                    invoiced[key] = invoiced.get(key, 0.0) + qty
+        refused = []
+        for job in sorted(jobs, key=lambda j: j.move_id):
+            move = by_id[job.move_id]
+            order_id = move.magento_sale_order_id.id
+            if order_id in failures:
+                refused.append((job, failures[order_id], False))
+                continue
+            invoice = move._magento_refunded_invoice() if job.refund_invoice_id else None
+            problems = []
+            for item_id, qty in job.items:
+                key = (order_id, item_id)
+                info = items[key]
+                if not qty:
+                    continue
+                if qty != int(qty) and info["kind"] == "whole":
+                    problems.append(self._whole_units_problem(info, qty, refund=True))
+                available = left.get(key, 0.0)
+                if invoice:
+                    available = min(available, on_invoice.get((invoice.id, item_id), 0.0))
+                if qty > available + 1e-6:
+                    problems.append(
+                        self.env._(
+                            "The credit note refunds more than Magento has left to refund (%(product)s: %(qty)s on "
+                            "this credit note, %(left)s left of %(invoiced)s invoiced in Magento%(through)s). Correct "
+                            "its quantities, or export the invoice of these goods first.",
+                            product=info["name"],
+                            qty=round(qty, 4),
+                            left=round(max(available, 0.0), 4),
+                            invoiced=round(invoiced.get(key, 0.0), 4),
+                            through=self.env._(", on invoice %(ref)s", ref=invoice.magento_invoice_ref)
+                            if invoice
+                            else "",
+                        )
+                    )
+            if problems:
+                refused.append((job, " ".join(problems), False))
+                continue
+            for item_id, qty in job.items:
+                left[(order_id, item_id)] = left.get((order_id, item_id), 0.0) - qty
+                if invoice:
+                    on_invoice[(invoice.id, item_id)] = on_invoice.get((invoice.id, item_id), 0.0) - qty
+        return refused
+
+    def _whole_units_problem(self, info, qty, refund):
+        """A fractional quantity of an item Magento counts in whole units: an
+        invoice truncates it (§5), a credit memo is refused (§8)."""
+        if refund:
+            return self.env._(
+                "Magento counts %(product)s in whole units and refuses to refund %(qty)s of it: refund whole units.",
+                product=info["name"],
+                qty=round(qty, 4),
+            )
+        return self.env._(
+            "Magento counts %(product)s in whole units and would record %(qty)s as %(whole)s: invoice whole units "
+            "of it.",
+            product=info["name"],
+            qty=round(qty, 4),
+            whole=int(qty),
+        )
 
     def _learn_quantity_kinds(self, orders, items, client_factory):
         """Ask Magento whether the items of ``orders`` take decimal quantities.
@@ -533,8 +686,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
 
     def _record_success(self, move, job, result, log):
         ref = result.increment_id or str(result.invoice_id)
+        totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
         move._magento_write(
             {
+                "magento_totals_warning": totals_warning,
                 "magento_invoice_id": result.invoice_id,
                 "magento_invoice_ref": ref,
                 "magento_export_sent_at": False,
@@ -545,7 +700,15 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "magento_exported_items": [[item_id, qty] for item_id, qty in job.items],
             }
         )
-        if result.own:
+        if job.is_creditmemo and result.adopted:
+            message = self.env._(
+                "Found in Magento as credit memo %(ref)s, created by an earlier attempt whose answer was lost: "
+                "linked without creating another.",
+                ref=ref,
+            )
+        elif job.is_creditmemo:
+            message = self.env._("Exported to Magento as credit memo %(ref)s", ref=ref)
+        elif result.own:
             message = self.env._(
                 "Linked to Magento's own invoice %(ref)s: Magento invoiced these items itself (for example its "
                 "payment gateway at checkout), with the same quantities. Nothing was created in Magento.",
@@ -570,6 +733,29 @@ class MagentoInvoiceExporter(models.AbstractModel):
             http_status=200,
             request=self._request_text(job),
             response=json.dumps({"entity_id": result.invoice_id, "increment_id": result.increment_id}),
+        )
+        if totals_warning:
+            move._message_log(body=Markup("%s") % totals_warning)
+            self._log_invoice(log, move, "warning", totals_warning)
+
+    def _totals_warning(self, move, result):
+        """Magento's credit memo total against the credit note's, in the
+        document's currency (the order's): a sentence with both, or False.
+        Magento's own rules (shipping tax, adjustments, rounding) may make them
+        differ; Magento's figure is what the customer's account shows."""
+        document = result.document or {}
+        if document.get("grand_total") is None:
+            return False
+        currency = move.currency_id
+        theirs = float(document["grand_total"])
+        if currency.compare_amounts(theirs, move.amount_total) == 0:
+            return False
+        return self.env._(
+            "Magento's credit memo %(ref)s totals %(magento)s where this credit note totals %(odoo)s: check "
+            "shipping, adjustments and taxes in Magento.",
+            ref=result.increment_id or result.invoice_id,
+            magento=currency.format(theirs),
+            odoo=currency.format(move.amount_total),
         )
 
     def _record_failure(self, move, job, error, log, instance):
@@ -603,7 +789,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
             status, response, retryable = None, None, True
         kind = "document" if isinstance(error, NoMatchingMagentoInvoice) else failure_kind(error)
-        advice = self._advice(kind)
+        advice = self._advice(kind, job)
         attempts = move.magento_export_attempts + (1 if outcome.counts_attempt else 0)
         move._magento_write(
             {
@@ -626,7 +812,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
             )
         else:
             note = self.env._("Export to Magento stopped, no attempt counted: %(message)s", message=explained)
-        if outcome.uncertain:
+        if outcome.uncertain and job.is_creditmemo:
+            note += " " + self.env._(
+                "Magento may have created the credit memo anyway: the next attempt looks for it before creating one."
+            )
+        elif outcome.uncertain:
             note += " " + self.env._(
                 "Magento may have created the invoice anyway: the next attempt looks for it before creating one."
             )
@@ -644,8 +834,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
         )
         return outcome
 
-    def _advice(self, kind):
+    def _advice(self, kind, job=None):
         """What a person can do about a failure of this kind (magento_export.advice)."""
+        if job is not None and job.is_creditmemo and kind in ("quantity", "document"):
+            return self._creditmemo_advice(kind, job)
         return {
             "credentials": self.env._(
                 "A Settings administrator copies the instance's four keys again from the integration in Magento "
@@ -680,18 +872,45 @@ class MagentoInvoiceExporter(models.AbstractModel):
             "not_magento": self.env._("The address does not answer like Magento: check the shop base URL."),
         }.get(kind, self.env._("Export again; if it persists, report it with the server log."))
 
+    def _creditmemo_advice(self, kind, job):
+        if kind == "quantity":
+            return self.env._(
+                "Magento has less of this item left to refund than this credit note gives back (refunded in "
+                "Magento's admin?). Compare with the order in Magento and correct the credit note."
+            )
+        if job.refund_invoice_id:
+            return self.env._(
+                "Magento refused the credit memo as a whole. Refunded online, the payment gateway may have refused "
+                "(Magento's exception log says why), or the invoice was not captured online: to refund offline, "
+                "turn off Refund Online in Magento on the payment method and export again. Also check the order's "
+                "status (on hold, canceled, closed) and what is left to refund."
+            )
+        return self.env._(
+            "Magento refused the credit memo as a whole: the order's status forbids it (on hold, canceled, "
+            "closed), or the refund exceeds what was paid and not yet refunded. Check the order in Magento, then "
+            "export again."
+        )
+
     def _record_deferral(self, move, job, error, log):
         grace = self._lost_answer_grace()
         after = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
-        message = self.env._(
-            "Magento does not show this invoice yet, but the request sent at %(sent)s may still be running "
-            "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
-            sent=fields.Datetime.to_string(move.magento_export_sent_at),
-            after=fields.Datetime.to_string(after),
-        )
-        self._log_invoice(
-            log, move, "warning", message, retryable=True, request=f"GET V1/invoices?order_id={job.magento_order_id}"
-        )
+        values = {
+            "sent": fields.Datetime.to_string(move.magento_export_sent_at),
+            "after": fields.Datetime.to_string(after),
+        }
+        if job.is_creditmemo:
+            message = self.env._(
+                "Magento does not show this credit memo yet, but the request sent at %(sent)s may still be running "
+                "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
+                **values,
+            )
+        else:
+            message = self.env._(
+                "Magento does not show this invoice yet, but the request sent at %(sent)s may still be running "
+                "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
+                **values,
+            )
+        self._log_invoice(log, move, "warning", message, retryable=True, request=f"GET {job.lookup_path()}")
         return failure_outcome(error)
 
     def _lost_answer_grace(self):
@@ -720,7 +939,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
 
     @staticmethod
     def _request_text(job):
-        return f"POST V1/order/{job.magento_order_id}/invoice\n{json.dumps(job.request_body(), indent=2)}"
+        return f"POST {job.request_path()}\n{json.dumps(job.request_body(), indent=2)}"
 
     # ------------------------------------------------------------------
     # Locks and commits

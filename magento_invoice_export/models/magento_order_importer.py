@@ -274,6 +274,7 @@ class MagentoOrderImporter(models.AbstractModel):
             "magento_order_id": order["entity_id"],
             "magento_order_ref": order["increment_id"],
             "magento_payment_method_id": self._payment_method(instance, order, methods, log).id,
+            "magento_base_to_order_rate": float(order.get("base_to_order_rate") or 1.0),
             "order_line": [],
         }
         pricelist = self._pricelist(instance, order.get("order_currency_code"), pricelists)

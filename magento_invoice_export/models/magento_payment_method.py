@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 # Magento's offline methods (module-offline-payments, plus "free"): nothing to
 # capture. Any other code is a gateway, whose payment may be only authorized
@@ -29,6 +30,23 @@ class MagentoPaymentMethod(models.Model):
         "- In-Payment/Paid: once the invoice is in payment or paid.",
         tracking=True,
     )
+    create_creditmemo_on = fields.Selection(
+        [("validate", "Validate"), ("refunded", "Refunded")],
+        string="Create Credit Memo on Magento",
+        help="When an Odoo credit note of an order paid this way is exported to Magento as a credit memo, once "
+        "the invoice it refunds is there:\n"
+        "- blank: never;\n"
+        "- Validate: once the credit note is posted;\n"
+        "- Refunded: once the credit note is paid back (in payment, paid or reversed).",
+        tracking=True,
+    )
+    refund_online = fields.Boolean(
+        string="Refund Online in Magento",
+        help="Refund through the payment gateway (Magento refunds the invoice online, with the transaction it "
+        "captured). Off: Magento records an offline refund of the order and the money goes back by other means. "
+        "Magento's offline methods cannot refund online.",
+        tracking=True,
+    )
     capture_on_export = fields.Boolean(
         string="Capture Payment in Magento",
         help="Ask Magento to capture the payment online when it creates the invoice. "
@@ -51,6 +69,19 @@ class MagentoPaymentMethod(models.Model):
         for method in self:
             method.is_offline = (method.code or "").strip() in OFFLINE_METHODS
             method.uncaptured_risk = bool(method.code) and not method.is_offline and not method.capture_on_export
+
+    @api.constrains("refund_online", "code")
+    def _check_refund_online(self):
+        for method in self:
+            if method.refund_online and (method.code or "").strip() in OFFLINE_METHODS - {"free"}:
+                raise ValidationError(
+                    self.env._(
+                        "%(method)s is one of Magento's offline payment methods: Magento refunds it only offline "
+                        '(it refuses an online refund with "We can\'t create creditmemo for the invoice"). '
+                        "Leave Refund Online in Magento off for it.",
+                        method=method.name,
+                    )
+                )
 
     @api.model
     def _default_capture(self, code):

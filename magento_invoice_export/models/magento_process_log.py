@@ -22,7 +22,13 @@ class MagentoProcessLog(models.Model):
 
     name = fields.Char(compute="_compute_name", store=True)
     operation = fields.Selection(
-        [("export_invoice", "Export Invoice"), ("import_orders", "Import Orders")], required=True, readonly=True
+        [
+            ("export_invoice", "Export Invoice"),
+            ("export_creditmemo", "Export Credit Memos"),
+            ("import_orders", "Import Orders"),
+        ],
+        required=True,
+        readonly=True,
     )
     instance_id = fields.Many2one("magento.instance", readonly=True, index=True, ondelete="restrict")
     company_id = fields.Many2one("res.company", readonly=True, index=True, default=lambda self: self.env.company)
@@ -117,7 +123,7 @@ class MagentoProcessLog(models.Model):
         self.ensure_one()
         if stopped:
             state = "failed"
-        elif failed or (skipped and self.operation == "export_invoice"):
+        elif failed or (skipped and self.operation in ("export_invoice", "export_creditmemo")):
             # Skipped invoices wait for a person: never a plain green "Done".
             state = "warning"
         else:

@@ -20,6 +20,14 @@ class SaleOrder(models.Model):
     )
     magento_payment_method_id = fields.Many2one("magento.payment.method", copy=False, check_company=True)
     magento_shop_key = fields.Char(related="magento_instance_id.shop_key", store=True)
+    magento_base_to_order_rate = fields.Float(
+        string="Magento Base to Order Rate",
+        digits=(12, 6),
+        default=1.0,
+        copy=False,
+        help="Magento's base_to_order_rate: order amounts are base amounts times this rate. Credit memos send "
+        "Magento their refunded shipping and adjustments in the base currency.",
+    )
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         # Magento invoices one order at a time: several Magento orders invoiced

@@ -5,3 +5,4 @@ from . import test_export_reliability
 from . import test_import_orders
 from . import test_lifecycle
 from . import test_tour
+from . import test_export_creditmemo

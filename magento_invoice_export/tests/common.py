@@ -50,7 +50,8 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
         cls.product_hoodie = Product.create(
             {"name": "Chaz Kangeroo Hoodie", "default_code": "MH01-XS-Black", "lst_price": 52}
         )
-        cls.product_shipping = Product.create({"name": "Shipping", "type": "service", "lst_price": 5})
+        # The import's shipping product: credit notes refund it as Magento's shipping.
+        cls.product_shipping = cls.env.ref("magento_invoice_export.product_magento_shipping")
 
     def setUp(self):
         super().setUp()
@@ -150,9 +151,9 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
     def _invoice_posts(self, magento_order):
         return self.magento.requests("POST", rf"/V1/order/{magento_order['entity_id']}/invoice$")
 
-    def _bulk_export(self, instances=None):
+    def _bulk_export(self, instances=None, operation="export_invoice"):
         wizard = Form(self.env["magento.operation.wizard"])
-        wizard.operation = "export_invoice"
+        wizard.operation = operation
         if instances is not None:
             wizard.instance_ids.clear()
             for instance in instances:

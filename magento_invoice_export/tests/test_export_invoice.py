@@ -250,17 +250,19 @@ class TestExportInvoice(MagentoTestCommon):
         self._invoice(sale_order).action_magento_export_invoice()
         self.assertIs(self._invoice_posts(order)[0]["json"]["capture"], True)
 
-    def test_credit_note_is_never_sent(self):
+    def test_credit_note_is_never_sent_as_an_invoice(self):
         sale_order, order = self._magento_order()
         move = self._invoice(sale_order)
         move.action_magento_export_invoice()
         reversal = move._reverse_moves(cancel=True)
+        # checkmo's Create Credit Memo on Magento is blank here.
         self.assertEqual(reversal.magento_export_state, "not_exportable")
-        self.assertEqual(reversal.magento_export_reason, "not_customer_invoice")
+        self.assertEqual(reversal.magento_export_reason, "payment_method_never_refunds")
         self.assertFalse(reversal.magento_invoice_id, "the reversal must not inherit the Magento id")
         self._bulk_export()
-        with self.assertRaisesRegex(UserError, "credit notes never are"):
+        with self.assertRaisesRegex(UserError, "never exports credit notes"):
             reversal.action_magento_export_invoice()
+        self.assertFalse(self.magento.requests("POST", r"/refund$"))
         self.assertEqual(len(self._invoice_posts(order)), 1)
 
     # ---------------------------------------------------- success & failure
@@ -352,8 +354,9 @@ class TestExportInvoice(MagentoTestCommon):
     def _button_visible(self, move):
         """Evaluate the button's ``invisible`` expression from the served form view."""
         arch = etree.fromstring(self.env["account.move"].get_views([(False, "form")])["views"]["form"]["arch"])
-        [button] = arch.xpath("//button[@name='action_magento_export_invoice']")
-        return not safe_eval(button.get("invisible"), {"magento_export_state": move.magento_export_state})
+        buttons = arch.xpath("//button[@name='action_magento_export_invoice']")
+        values = {"magento_export_state": move.magento_export_state, "move_type": move.move_type}
+        return any(not safe_eval(button.get("invisible"), values) for button in buttons)
 
     def test_button_visible_only_while_eligible(self):
         arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"]["arch"]

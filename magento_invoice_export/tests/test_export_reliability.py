@@ -672,7 +672,7 @@ class TestSecrets(ReliabilityCommon):
         sale_order, _order = self._magento_order()
         self._invoice(sale_order).action_magento_export_invoice()
         with patch(
-            "odoo.addons.magento_invoice_export.models.magento_invoice_exporter.export_invoice",
+            "odoo.addons.magento_invoice_export.models.magento_invoice_exporter.export_document",
             side_effect=RuntimeError,
         ):
             sale_order, _order = self._magento_order()

@@ -171,7 +171,13 @@ class TestMagentoInstance(MagentoTestCommon):
         self.assertEqual(
             self.instance.settings_summary,
             f"Invoices go to {self.magento.url} (store view default), signed with OAuth 1.0a. "
-            "Magento does not email the customer.",
+            "Magento does not email the customer. Credit notes become credit memos, not emailed.",
+        )
+        self.instance.write({"notify_customer_on_creditmemo": True, "return_to_stock": True})
+        self.assertTrue(
+            self.instance.settings_summary.endswith(
+                "Credit notes become credit memos, emailed to the customer. Their items return to stock."
+            )
         )
         sale_order, _order = self._magento_order()
         self._invoice(sale_order)

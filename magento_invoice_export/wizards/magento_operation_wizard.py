@@ -19,7 +19,11 @@ class MagentoOperationWizard(models.TransientModel):
         default=lambda self: self.env["magento.instance"].search([]),
     )
     operation = fields.Selection(
-        [("export_invoice", "Export Invoice"), ("import_orders", "Import Orders")],
+        [
+            ("export_invoice", "Export Invoice"),
+            ("export_creditmemo", "Export Credit Memos"),
+            ("import_orders", "Import Orders"),
+        ],
         required=True,
         default="export_invoice",
     )
@@ -34,25 +38,29 @@ class MagentoOperationWizard(models.TransientModel):
     since = fields.Datetime(default=lambda self: fields.Datetime.subtract(fields.Datetime.now(), days=7))
     export_invoice_count = fields.Integer(string="Invoices to Export", compute="_compute_counts")
     skipped_invoice_count = fields.Integer(string="Invoices Skipped", compute="_compute_counts")
+    export_creditmemo_count = fields.Integer(string="Credit Notes to Export", compute="_compute_counts")
+    skipped_creditmemo_count = fields.Integer(string="Credit Notes Skipped", compute="_compute_counts")
 
     @api.depends("instance_ids")
     def _compute_counts(self):
         # Counts only: a Magento user without accounting rights sees them too.
         Move = self.env["account.move"].sudo()
         for wizard in self:
-            domain = [("magento_instance_id", "in", wizard.instance_ids.ids)]
-            wizard.export_invoice_count = Move.search_count(
-                domain + [("magento_export_state", "in", ("to_export", "failed"))]
-            )
-            wizard.skipped_invoice_count = Move.search_count(domain + [("magento_export_state", "=", "skipped")])
+            for move_type, kind in (("out_invoice", "invoice"), ("out_refund", "creditmemo")):
+                domain = [("magento_instance_id", "in", wizard.instance_ids.ids), ("move_type", "=", move_type)]
+                wizard[f"export_{kind}_count"] = Move.search_count(
+                    domain + [("magento_export_state", "in", ("to_export", "failed"))]
+                )
+                wizard[f"skipped_{kind}_count"] = Move.search_count(domain + [("magento_export_state", "=", "skipped")])
 
     def action_execute(self):
         self.ensure_one()
         # Runs act on the instances as a whole: only who may configure them (and
         # their company) may run them, from the form or over RPC.
         self.instance_ids.check_access("write")
-        if self.operation == "export_invoice":
-            logs = self.env["magento.invoice.exporter"]._export_invoices(self.instance_ids)
+        if self.operation in ("export_invoice", "export_creditmemo"):
+            document = "invoice" if self.operation == "export_invoice" else "creditmemo"
+            logs = self.env["magento.invoice.exporter"]._export_invoices(self.instance_ids, documents=(document,))
             return logs._action_open()
         refs = [ref for ref in re.split(r"[\s,;]+", self.order_refs or "") if ref]
         if self.import_by == "increment_id" and not refs:
