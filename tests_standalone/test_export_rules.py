@@ -179,8 +179,19 @@ def test_in_flight_errors_are_yielded_and_cancel_stops_sending():
         outcomes.append((job, result, type(error).__name__ if error else None))
         if error:
             runner.cancel()
+    # After an error the caller decides first: nothing more had left.
     assert outcomes == [(1, 10, None), (2, None, "ValueError")]
     assert runner.unsent == [3, 4]
+
+
+def test_in_flight_fills_freed_slots_before_the_caller_records():
+    """Requests keep travelling while Odoo records a success (issue 13)."""
+    handed = []  # jobs handed to a worker (before_send runs then, in the caller's thread)
+    runner = InFlight(lambda job: job, max_in_flight=1)
+    seen_when_yielded = []
+    for job, _result, _error in runner.run([1, 2, 3], key=lambda j: j, before_send=handed.append):
+        seen_when_yielded.append((job, list(handed)))
+    assert seen_when_yielded[0] == (1, [1, 2]), "2 left before 1's outcome reached the caller"
 
 
 # ------------------------------------------------------------------- sender
@@ -195,9 +206,25 @@ def _job(order, **kwargs):
     )
 
 
-def test_sender_creates_and_reads_increment_id(client, order):
+def test_sender_makes_one_request_per_invoice(magento, client, order):
+    """Issue 13: the POST only; the number is learned for a whole batch at once."""
     result = export_document(client, _job(order))
-    assert (result.invoice_id, result.increment_id, result.adopted) == (1, "000000001", False)
+    assert (result.invoice_id, result.increment_id, result.adopted) == (1, None, False)
+    assert [e["method"] for e in magento.requests()] == ["POST"]
+
+
+def test_numbers_of_a_batch_in_one_request_among_others(magento, client):
+    """One look-up by entity id range tells every number, pages included,
+    whoever else (Magento's admin, another database) invoiced in between."""
+    ids = []
+    for _ in range(5):
+        other = magento.store.add_order([SIMPLE])
+        ids.append(client.create_invoice(other["entity_id"], [(other["items"][0]["item_id"], 1)]))
+    before = len(magento.requests("GET"))
+    found = client.documents_between("invoices", ids[1], ids[3], page_size=2)
+    assert [int(d["entity_id"]) for d in found] == ids[1:4]
+    assert all(d["increment_id"] for d in found)
+    assert len(magento.requests("GET")) - before == 2, "two pages of two"
 
 
 def test_sender_adopts_lost_invoice_instead_of_posting(magento, client, order):
@@ -214,7 +241,7 @@ def test_sender_adopts_lost_invoice_instead_of_posting(magento, client, order):
 def test_sender_posts_when_lookup_finds_nothing(magento, client, order):
     result = export_document(client, _job(order, uncertain=True))
     assert not result.adopted
-    assert [e["method"] for e in magento.requests()] == ["GET", "POST", "GET"]
+    assert [e["method"] for e in magento.requests()] == ["GET", "POST"]
 
 
 def test_sender_failed_lookup_stays_uncertain(magento, client, order):
@@ -234,12 +261,6 @@ def test_sender_honours_retry_after_once(magento, client, order):
     other = magento.store.add_order([SIMPLE, CONFIGURABLE])
     with pytest.raises(MagentoRateLimitError, match="slow down"):
         export_document(client, _job(other), sleep=lambda s: None)
-
-
-def test_sender_keeps_id_when_increment_lookup_fails(magento, client, order):
-    magento.inject("error", status=500, method="GET", path=r"/V1/invoices/\d+$")
-    result = export_document(client, _job(order))
-    assert (result.invoice_id, result.increment_id) == (1, None)
 
 
 def test_before_send_runs_in_the_caller_thread_before_each_send():

@@ -49,6 +49,10 @@ def test_every_kind_of_request_the_addon_sends_verifies(shop, signed):
     invoice_id = signed.create_invoice(order["entity_id"], [(order["items"][0]["item_id"], 1)], comment="INV/1")
     assert signed.get_invoice(invoice_id)["entity_id"] == invoice_id
     assert [i["entity_id"] for i in signed.get_order_invoices(order["entity_id"])] == [invoice_id]
+    assert [i["entity_id"] for i in signed.documents_between("invoices", invoice_id, invoice_id + 5)] == [invoice_id]
+    memo_id = signed.create_creditmemo([(order["items"][0]["item_id"], 1)], order_id=order["entity_id"], comment="R/1")
+    assert [m["entity_id"] for m in signed.get_order_creditmemos(order["entity_id"])] == [memo_id]
+    assert [m["entity_id"] for m in signed.documents_between("creditmemos", memo_id, memo_id)] == [memo_id]
     assert all(entry["status"] == 200 for entry in shop.requests())
 
 

@@ -95,7 +95,7 @@ else
             --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
             -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
             --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
-            -i "$ADDON" --without-demo=all --test-enable --test-tags="$TEST_TAGS" \
+            -i "$ADDON,queue_job" --without-demo=all --test-enable --test-tags="$TEST_TAGS" \
             --stop-after-init --log-level=test --max-cron-threads=0 || exit 1
         # The translation template, exported from the code just installed.
         "$VENV/bin/python" "$ODOO/odoo-bin" \

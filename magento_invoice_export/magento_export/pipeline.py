@@ -15,8 +15,11 @@ class InFlight:
 
     Jobs sharing a ``key`` (a Magento order) run one after the other, in the
     order given: Magento serialises invoices of one order anyway, and partial
-    invoices must arrive in invoice order. :meth:`cancel` stops new sends;
-    jobs never sent are then in :attr:`unsent`.
+    invoices must arrive in invoice order. A freed slot is filled before a
+    successful job is yielded, so requests keep travelling while the caller
+    records; after a failed one, only once the caller had its say.
+    :meth:`cancel` stops new sends (those already sent finish and are
+    yielded); jobs never sent are then in :attr:`unsent`.
     """
 
     def __init__(self, send, max_in_flight=8):
@@ -46,7 +49,8 @@ class InFlight:
         ready = deque(queues)  # keys with a job waiting and none in flight
         running = {}
         with ThreadPoolExecutor(max_workers=self.max_in_flight, thread_name_prefix="magento-export") as pool:
-            while True:
+
+            def fill():
                 while ready and len(running) < self.max_in_flight and not self.cancelled:
                     job_key = ready.popleft()
                     job = queues[job_key].popleft()
@@ -56,15 +60,24 @@ class InFlight:
                         queues[job_key].clear()
                         continue
                     running[pool.submit(self.send, job)] = (job_key, job)
-                if not running:
-                    break
+
+            fill()
+            while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
+                finished = []
                 for future in done:
                     job_key, job = running.pop(future)
                     error = future.exception()
-                    yield job, (None if error else future.result()), error
+                    finished.append((job, (None if error else future.result()), error))
                     if queues[job_key]:
                         ready.append(job_key)
+                # The freed slots are filled before the outcomes are recorded:
+                # requests keep travelling while Odoo writes. Not after an
+                # error: the caller may cancel (a refused key stops the run).
+                if not any(error for _job, _result, error in finished):
+                    fill()
+                yield from finished
+                fill()  # a cancel() or an unsent job may have changed what can go
         for job_key in queues:
             self.unsent.extend(queues[job_key])
             queues[job_key].clear()

@@ -1,8 +1,8 @@
 """One document's trip to Magento, run in a worker thread (no ORM here).
 
 Invoices and credit memos take the same trip (look up first when an earlier
-attempt's outcome is unknown, post once, learn the number); only the routes
-differ, and the job knows them.
+attempt's outcome is unknown, then post once); only the routes differ, and the
+job knows them.
 """
 
 import time
@@ -104,11 +104,6 @@ class ExportJob:
             return_to_stock_items=[item_id for item_id, _qty in self.items] if self.return_to_stock else (),
         )
 
-    def fetch(self, client, entity_id):
-        if self.is_creditmemo:
-            return client.get_creditmemo(entity_id)
-        return client.get_invoice(entity_id)
-
 
 class OutcomeStillUnknown(Exception):
     """Magento does not show the invoice yet, but an earlier request for it may
@@ -141,7 +136,7 @@ class ExportResult:
     adopted: bool  # it already existed in Magento: linked, not created
     waited: float = 0.0  # seconds spent honouring Retry-After
     own: bool = False  # adopted from Magento's own invoices (not one Odoo sent)
-    document: dict | None = None  # Magento's document as it reads it back (totals), when known
+    document: dict | None = None  # Magento's document as it reads it back (number, totals), when known
 
 
 def export_document(client, job, sleep=time.sleep):
@@ -185,11 +180,6 @@ def export_document(client, job, sleep=time.sleep):
                 raise
             sleep(delay)
             waited = delay or 0.001
-    document = None
-    try:
-        document = job.fetch(client, entity_id)
-    except Exception:  # the id is what matters; the number is cosmetic
-        document = None
-    return ExportResult(
-        entity_id, (document or {}).get("increment_id"), adopted=False, waited=waited, document=document
-    )
+    # One request per document: its number (and totals) are learned for the
+    # whole batch at once afterwards (client.documents_between).
+    return ExportResult(entity_id, None, adopted=False, waited=waited)

@@ -174,6 +174,11 @@ class AccountMove(models.Model):
         comment = creditmemo_comment if self.move_type == "out_refund" else invoice_comment
         return comment(self.name, self._magento_ref())
 
+    def _magento_number(self):
+        """The Magento document's number, or its id until the number is known."""
+        self.ensure_one()
+        return self.magento_invoice_ref or f"#{self.magento_invoice_id}"
+
     def _magento_document(self):
         """``invoice`` or ``creditmemo``: what this move becomes in Magento."""
         self.ensure_one()
@@ -235,7 +240,7 @@ class AccountMove(models.Model):
                         "%(name)s is invoice %(ref)s in Magento: it cannot be deleted, or Odoo would lose the link "
                         "while Magento keeps its invoice. Cancel it and correct it with a credit note.",
                         name=move.name,
-                        ref=move.magento_invoice_ref or move.magento_invoice_id,
+                        ref=move._magento_number(),
                     )
                 )
             if move.magento_export_sent_at:
@@ -268,7 +273,7 @@ class AccountMove(models.Model):
         message = self.env._(
             "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
             "%(names)s, post a credit note; this invoice can be posted again only with the quantities exported.",
-            refs=", ".join(self.mapped("magento_invoice_ref")),
+            refs=", ".join(move._magento_number() for move in self),
             names=", ".join(self.mapped("name")),
         )
         for move in self:
@@ -284,7 +289,7 @@ class AccountMove(models.Model):
                         "%(name)s is Magento invoice %(ref)s, which holds %(items)s: Magento never changes an "
                         "invoice. Post it with these quantities, or cancel it and correct with a credit note.",
                         name=move.name,
-                        ref=move.magento_invoice_ref,
+                        ref=move._magento_number(),
                         items=move._magento_describe_items(exported),
                     )
                 )
@@ -425,13 +430,13 @@ class AccountMove(models.Model):
                 move.magento_status_text = False
             elif state == "exported" and move.move_type == "out_refund":
                 move.magento_status_text = self.env._(
-                    "Exported as Magento credit memo %(ref)s", ref=move.magento_invoice_ref
+                    "Exported as Magento credit memo %(ref)s", ref=move._magento_number()
                 )
             elif state == "exported":
                 move.magento_status_text = (
-                    self.env._("Linked to Magento invoice %(ref)s", ref=move.magento_invoice_ref)
+                    self.env._("Linked to Magento invoice %(ref)s", ref=move._magento_number())
                     if move.magento_linked
-                    else self.env._("Exported as Magento invoice %(ref)s", ref=move.magento_invoice_ref)
+                    else self.env._("Exported as Magento invoice %(ref)s", ref=move._magento_number())
                 )
             elif move.magento_export_sent_at and state in EXPORTABLE:
                 until = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
@@ -575,7 +580,7 @@ class AccountMove(models.Model):
                 "sticky": True,
             }
         else:
-            refs = ", ".join(exported.mapped("magento_invoice_ref"))
+            refs = ", ".join(move._magento_number() for move in exported)
             params = {
                 "kind": "success",
                 "title": self.env._("Exported to Magento"),
@@ -599,7 +604,7 @@ class AccountMove(models.Model):
         exporter = self.env["magento.invoice.exporter"]
         if exporter._caller_has_unfinished_changes():
             return moves._magento_export_after_commit()
-        logs = exporter._export_invoices(moves.magento_instance_id, moves=moves, respect_attempts=False)
+        logs = exporter._export_from_screen(moves.magento_instance_id, moves=moves, respect_attempts=False)
         return logs._action_open()
 
     def _magento_export_after_commit(self):

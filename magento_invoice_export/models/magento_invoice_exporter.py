@@ -18,15 +18,23 @@ How it never duplicates and never loses an id (see README, "Reliability"):
    links what it finds instead of posting again. It posts again
    only once the lost request cannot still be running in Magento (the grace
    period, ``magento_invoice_export.lost_answer_grace_seconds``, 600 s).
-4. Each outcome (the Magento id, or the failure) is committed on its own, so a
-   later crash or error rolls back nothing already learned. Amid a caller's
-   own unfinished changes, the run waits for the caller's commit instead.
+4. Outcomes (the Magento id, or the failure) are committed together, a few
+   dozen at a time or every couple of seconds: a crash before their commit
+   leaves the marks of point 2, so the next run looks them up and links what
+   Magento holds; nothing already committed is rolled back by what follows.
+   A commit PostgreSQL refuses (a payment registered at that moment) is made
+   again one outcome at a time; an outcome refused alone waits for the next
+   run, marked. Amid a caller's own unfinished changes, the run waits for the
+   caller's commit instead.
+5. One Magento request per document: the numbers of a batch's new documents
+   (and credit memos' totals) are learned by one look-up for the whole batch.
 """
 
 import datetime
 import json
 import logging
 import threading
+import time
 
 from markupsafe import Markup
 from psycopg2.extensions import TRANSACTION_STATUS_INERROR
@@ -57,6 +65,12 @@ _logger = logging.getLogger(__name__)
 
 
 BATCH_SIZE = 200
+# More documents than this, asked for from a screen, are exported in the
+# background (ir.config_parameter magento_invoice_export.background_threshold).
+DEFAULT_BACKGROUND_THRESHOLD = 20
+# Outcomes committed together: at most this many, at most this many seconds old.
+COMMIT_EVERY = 50
+COMMIT_SECONDS = 2.0
 # First key of our advisory locks ("MAGE"), the second being the invoice id.
 LOCK_NAMESPACE = 0x4D414745
 FIELDS_READ_AFTER_LOCK = ["magento_invoice_id", "magento_export_sent_at", "magento_export_attempts", "state"]
@@ -155,6 +169,120 @@ class MagentoInvoiceExporter(models.AbstractModel):
 
         self.env.cr.postcommit.add(hook)
 
+    # ------------------------------------------------------------------
+    # In the background: long runs never inside a web request
+    # ------------------------------------------------------------------
+    def _background_threshold(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("magento_invoice_export.background_threshold", DEFAULT_BACKGROUND_THRESHOLD)
+        )
+
+    def _export_from_screen(self, instances, moves=None, respect_attempts=True, documents=("invoice", "creditmemo")):
+        """The Operations wizard's and the list action's export: at once for a
+        handful of documents, otherwise queued for the background (the
+        scheduled runner, or queue_job's jobs) with a log per instance and
+        document that shows its progress. Returns the logs."""
+        queued = self.env["magento.process.log"]
+        todo = []
+        for instance in instances:
+            for document in documents:
+                ids = None
+                if moves is not None:
+                    ids = moves.filtered(lambda m, d=document: m.move_type == MOVE_TYPES[d]).ids
+                if ids == []:
+                    continue
+                selected, skipped = self._select(instance, ids, respect_attempts, document)
+                todo.append((instance, document, ids, selected, skipped))
+        if sum(len(selected) for *_rest, selected, _skipped in todo) <= self._background_threshold():
+            return self._export_invoices(instances, moves, respect_attempts, documents)
+        for instance, document, _ids, selected, skipped in todo:
+            queued |= self._queue(instance, document, selected, skipped, respect_attempts)
+        return queued
+
+    def _queue(self, instance, document, move_ids, skipped, respect_attempts):
+        """A queued log for ``move_ids`` and what runs it: jobs when queue_job
+        is installed, else the scheduled runner, triggered at once."""
+        logs = self.env["magento.process.log"]
+        for batch_ids in split_every(BATCH_SIZE, move_ids, list) if self._queue_job_ready() else [move_ids]:
+            log = logs.sudo().create(
+                {
+                    "operation": OPERATIONS[document],
+                    "instance_id": instance.id,
+                    "company_id": instance.company_id.id,
+                    "state": "queued",
+                    "queued_move_ids": batch_ids,
+                    "respect_attempts": respect_attempts,
+                    "skipped_count": skipped,
+                    "remaining_count": len(batch_ids),
+                }
+            )
+            logs |= log
+            if self._queue_job_ready():
+                self._enqueue(log)
+        if not self._queue_job_ready():
+            self.env.ref("magento_invoice_export.ir_cron_magento_run_queued").sudo()._trigger()
+        return logs
+
+    def _queue_job_ready(self):
+        """Whether OCA's queue_job is installed (its jobs then carry the runs)."""
+        return "queue.job" in self.env and hasattr(self, "with_delay")
+
+    def _enqueue(self, log):
+        # Imported here: queue_job is optional.
+        from odoo.addons.queue_job.job import identity_exact
+
+        self._ensure_channel()
+        self.with_delay(
+            channel="root.magento",
+            identity_key=identity_exact,
+            description=log.name,
+            max_retries=5,
+        )._run_queued_log(log.id)
+
+    def _ensure_channel(self):
+        """The root.magento channel, created on first use (queue_job's capacity is set in the server's config)."""
+        Channel = self.env["queue.job.channel"].sudo()
+        if not Channel.search_count([("complete_name", "=", "root.magento")], limit=1):
+            root = Channel.search([("complete_name", "=", "root")], limit=1)
+            Channel.create({"name": "magento", "parent_id": root.id})
+
+    @api.model
+    def _cron_run_queued(self):
+        """The scheduled runner: every queued log, oldest first."""
+        for log in self.env["magento.process.log"].sudo().search([("state", "=", "queued")], order="id"):
+            self._run_queued_log(log.id)
+
+    @api.model
+    def _run_queued_log(self, log_id):
+        """Run one queued log (a queue_job job, or the scheduled runner)."""
+        log = self.env["magento.process.log"].sudo().browse(log_id).exists()
+        # Queued, or a run whose worker died (a retried job): one worker only.
+        if not log or log.state not in ("queued", "running", "interrupted") or not log._try_claim():
+            return False
+        document = "creditmemo" if log.operation == "export_creditmemo" else "invoice"
+        move_ids, skipped = self._select(log.instance_id, log.queued_move_ids, log.respect_attempts, document)
+        # What this log already recorded is not tried again: no attempt spent twice.
+        done = set(log.line_ids.move_id.ids)
+        move_ids = [move_id for move_id in move_ids if move_id not in done]
+        log = log._for_run(claimed=True)
+        log.write({"state": "running", "end_date": False})
+        try:
+            self._commit()
+            self._run_instance(log.instance_id, log, move_ids, skipped)
+        except PG_CONCURRENCY_ERRORS:
+            log._release()
+            if self._queue_job_ready():
+                from odoo.addons.queue_job.exception import RetryableJobError
+
+                raise RetryableJobError("Magento export: a concurrent change, tried again") from None
+            raise
+        except Exception:
+            log._release()
+            raise
+        return True
+
     @api.model
     def _cron_export_invoices(self):
         # Hourly runs with nothing to do leave no log (one a day when invoices stay skipped).
@@ -164,19 +292,24 @@ class MagentoInvoiceExporter(models.AbstractModel):
     # ------------------------------------------------------------------
     # One instance
     # ------------------------------------------------------------------
-    def _export_instance(self, instance, moves, respect_attempts, document="invoice"):
+    def _select(self, instance, move_ids, respect_attempts, document):
+        """``(ids to export, count skipped)`` of ``instance`` (among ``move_ids`` if given)."""
         Move = self.env["account.move"].sudo()
-        operation = OPERATIONS[document]
         domain = [
             ("magento_instance_id", "=", instance.id),
             ("company_id", "=", instance.company_id.id),
             ("move_type", "=", MOVE_TYPES[document]),
         ]
-        if moves is not None:
-            domain.append(("id", "in", moves.ids))
+        if move_ids is not None:
+            domain.append(("id", "in", move_ids))
         states = ("to_export", "failed") if respect_attempts else EXPORTABLE
-        move_ids = Move.search(domain + [("magento_export_state", "in", states)], order="id").ids
+        selected = Move.search(domain + [("magento_export_state", "in", states)], order="id").ids
         skipped = Move.search_count(domain + [("magento_export_state", "=", "skipped")]) if respect_attempts else 0
+        return selected, skipped
+
+    def _export_instance(self, instance, moves, respect_attempts, document="invoice"):
+        operation = OPERATIONS[document]
+        move_ids, skipped = self._select(instance, moves.ids if moves is not None else None, respect_attempts, document)
         if (
             not move_ids
             and self.env.context.get("magento_quiet_when_idle")
@@ -201,12 +334,20 @@ class MagentoInvoiceExporter(models.AbstractModel):
     def _run_instance(self, instance, log, move_ids, skipped):
         """The run itself, batch after batch; returns its finished log."""
         Move = self.env["account.move"].sudo()
-        counts = {"exported": 0, "failed": 0, "skipped": skipped}
+        # A queued run taken up again after its worker died goes on counting.
+        counts = {
+            "exported": log.exported_count,
+            "failed": log.failed_count,
+            "skipped": skipped,
+            "todo": len(move_ids) + log.exported_count + log.failed_count,
+        }
         stop = None
         try:
             client_factory = instance._client_factory()
         except UserError as error:
             stop = str(error.args[0])
+        if not stop:
+            self._fill_numbers(instance, log, client_factory)
         done = 0
         for batch_ids in split_every(BATCH_SIZE, move_ids, list):
             if stop:
@@ -260,12 +401,14 @@ class MagentoInvoiceExporter(models.AbstractModel):
             except MagentoError as error:
                 # Asking Magento about the order met the instance's own fault.
                 return instance._explain_error(error)
+            sink = _Sink(self, log)
             for job, problem, in_magento in refused:
-                self._record_refusal(moves.browse(job.move_id), job, problem, log, in_magento)
+                self._record_refusal(moves.browse(job.move_id), job, problem, sink, in_magento)
                 counts["failed"] += 1
             if refused:
                 refused_ids = {job.move_id for job, _problem, _in_magento in refused}
                 jobs = [job for job in jobs if job.move_id not in refused_ids]
+                sink.flush()
                 # Refused again by the next run if a concurrent change rolls this back.
                 self._commit_outcome()
             if not jobs:
@@ -281,10 +424,14 @@ class MagentoInvoiceExporter(models.AbstractModel):
             by_id = {move.id: move for move in moves}
             marked = set()
             ahead = 2 * instance.export_concurrency
+            outcomes = _Outcomes(self, instance, sink, counts)
 
             def before_send(job):
                 if not job.may_post or job.move_id in marked:
                     return
+                # The outcomes recorded so far go first: the marks' commit must
+                # not carry them unaccounted for.
+                outcomes.commit()
                 # Mark this invoice and the next few to be sent in one write:
                 # durable before any of their requests leaves, so that if Odoo
                 # dies, the next run looks them up instead of posting blindly.
@@ -300,27 +447,14 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 return True
 
             runner = InFlight(send, instance.export_concurrency)
-            stop = None
             for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id, before_send=before_send):
-                move = by_id[job.move_id]
-                try:
-                    if error is None:
-                        self._record_success(move, job, result, log)
-                    else:
-                        outcome = self._record_failure(move, job, error, log, instance)
-                        if outcome.stops_run and not stop:
-                            stop = instance._explain_error(error)
-                            runner.cancel()
-                except PG_CONCURRENCY_ERRORS:
-                    recorded = False
-                else:
-                    # This invoice's outcome, alone: nothing later can roll it back.
-                    recorded = self._commit_outcome()
-                if recorded:
-                    counts["exported" if error is None else "failed"] += 1
-                else:
-                    self._record_concurrent_change(move, log)
-                    counts["retry"] = counts.get("retry", 0) + 1
+                stops = outcomes.add(by_id[job.move_id], job, result, error)
+                if stops and not outcomes.stop:
+                    outcomes.stop = instance._explain_error(error)
+                    runner.cancel()
+            outcomes.commit()
+            self._announce(outcomes.exported, client_factory, sink)
+            stop = outcomes.stop
             # Marked ahead but never sent (the run stopped): nothing is unknown about them.
             unsent = moves.browse([job.move_id for job in runner.unsent if job.move_id in marked and not job.uncertain])
             if unsent:
@@ -328,7 +462,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 # Rolled back, they are only looked up once more: never posted twice.
                 self._commit_outcome()
             if not jobs[0].is_creditmemo:
-                self._wake_waiting_credit_notes(moves.filtered("magento_invoice_id"))
+                self._wake_waiting_credit_notes(moves.browse([job.move_id for job, _result in outcomes.exported]))
             return stop
         finally:
             self._unlock(locked)
@@ -666,7 +800,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     info["lines"].sudo().magento_qty_decimal = info["kind"]
         return failures
 
-    def _record_refusal(self, move, job, problem, log, in_magento=False):
+    def _record_refusal(self, move, job, problem, sink, in_magento=False):
         """Bad input found before sending: a failed attempt, nothing sent.
 
         Goods Magento invoiced already (``in_magento``) cost no attempt: the
@@ -679,19 +813,15 @@ class MagentoInvoiceExporter(models.AbstractModel):
             move._magento_write({"magento_invoiced_in_magento": True, **failure})
         else:
             move._magento_write({"magento_export_attempts": move.magento_export_attempts + 1, **failure})
-        move._message_log(body=Markup("%s") % message)
-        self._log_invoice(
-            log, move, "warning" if in_magento else "error", message, retryable=False, request=self._request_text(job)
-        )
+        sink.note(move, message)
+        sink.line(move, "warning" if in_magento else "error", message, retryable=False, request=self._request_text(job))
 
-    def _record_success(self, move, job, result, log):
-        ref = result.increment_id or str(result.invoice_id)
-        totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
+    def _record_success(self, move, job, result):
+        """The Magento id, in the cache: committed with the next outcomes."""
         move._magento_write(
             {
-                "magento_totals_warning": totals_warning,
                 "magento_invoice_id": result.invoice_id,
-                "magento_invoice_ref": ref,
+                "magento_invoice_ref": result.increment_id or False,
                 "magento_export_sent_at": False,
                 "magento_last_error": False,
                 "magento_advice": False,
@@ -700,6 +830,70 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "magento_exported_items": [[item_id, qty] for item_id, qty in job.items],
             }
         )
+
+    def _fill_numbers(self, instance, log, client_factory):
+        """Numbers an earlier run could not learn (Magento did not tell then)."""
+        Move = self.env["account.move"].sudo()
+        document_type = "out_refund" if log.operation == "export_creditmemo" else "out_invoice"
+        missing = Move.search(
+            [
+                ("magento_instance_id", "=", instance.id),
+                ("move_type", "=", document_type),
+                ("magento_invoice_id", "!=", 0),
+                ("magento_invoice_ref", "=", False),
+            ],
+            limit=BATCH_SIZE,
+        )
+        if not missing:
+            return
+        ids = missing.mapped("magento_invoice_id")
+        kind = "creditmemos" if document_type == "out_refund" else "invoices"
+        try:
+            documents = client_factory().documents_between(kind, min(ids), max(ids))
+        except MagentoError:
+            return
+        numbers = {int(d["entity_id"]): d.get("increment_id") for d in documents}
+        for move in missing:
+            if numbers.get(move.magento_invoice_id):
+                move._magento_write({"magento_invoice_ref": numbers[move.magento_invoice_id]})
+        self._commit_outcome()
+
+    def _announce(self, exported, client_factory, sink):
+        """Numbers, chatter notes and log lines of a batch's exported documents.
+
+        New documents' numbers (and credit memos' totals) come from one
+        look-up for the batch (client.documents_between); if Magento cannot
+        tell now, the note gives the id and a later run fills the number.
+        """
+        if not exported:
+            return
+        unknown = [result.invoice_id for _job, result in exported if not result.increment_id]
+        found = {}
+        if unknown:
+            kind = "creditmemos" if exported[0][0].is_creditmemo else "invoices"
+            try:
+                documents = client_factory().documents_between(kind, min(unknown), max(unknown))
+            except MagentoError as error:
+                _logger.info("Magento: numbers of new %s not learned now (%s)", kind, error)
+                documents = []
+            found = {int(document["entity_id"]): document for document in documents}
+        Move = self.env["account.move"].sudo()
+        for job, result in exported:
+            document = found.get(result.invoice_id)
+            if document is not None:
+                result.increment_id, result.document = document.get("increment_id"), document
+            move = Move.browse(job.move_id)
+            totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
+            if result.increment_id or totals_warning:
+                move._magento_write(
+                    {"magento_invoice_ref": result.increment_id or False, "magento_totals_warning": totals_warning}
+                )
+            self._announce_one(move, job, result, sink, totals_warning)
+        sink.flush()
+        self._commit_outcome()
+
+    def _announce_one(self, move, job, result, sink, totals_warning):
+        ref = result.increment_id or f"#{result.invoice_id}"
         if job.is_creditmemo and result.adopted:
             message = self.env._(
                 "Found in Magento as credit memo %(ref)s, created by an earlier attempt whose answer was lost: "
@@ -724,9 +918,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             message = self.env._("Exported to Magento as invoice %(ref)s", ref=ref)
         if job.left_out:
             message += ". " + self.env._("Left out of it: %(lines)s.", lines="; ".join(job.left_out))
-        move._message_log(body=Markup("%s") % message)
-        self._log_invoice(
-            log,
+        sink.note(move, message)
+        sink.line(
             move,
             "info",
             message,
@@ -735,8 +928,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             response=json.dumps({"entity_id": result.invoice_id, "increment_id": result.increment_id}),
         )
         if totals_warning:
-            move._message_log(body=Markup("%s") % totals_warning)
-            self._log_invoice(log, move, "warning", totals_warning)
+            sink.note(move, totals_warning)
+            sink.line(move, "warning", totals_warning)
 
     def _totals_warning(self, move, result):
         """Magento's credit memo total against the credit note's, in the
@@ -758,9 +951,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
             odoo=currency.format(move.amount_total),
         )
 
-    def _record_failure(self, move, job, error, log, instance):
+    def _record_failure(self, move, job, error, sink, instance):
         if getattr(error, "deferred", False):
-            return self._record_deferral(move, job, error, log)
+            return self._record_deferral(move, job, error, sink)
         if isinstance(error, NoMatchingMagentoInvoice):
             # An earlier POST whose answer was lost is still to be looked up.
             outcome = FailureOutcome(counts_attempt=True, uncertain=job.uncertain, stops_run=False)
@@ -820,9 +1013,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             note += " " + self.env._(
                 "Magento may have created the invoice anyway: the next attempt looks for it before creating one."
             )
-        move._message_log(body=Markup("%s") % note)
-        self._log_invoice(
-            log,
+        sink.note(move, note)
+        sink.line(
             move,
             "error",
             message,
@@ -891,7 +1083,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             "export again."
         )
 
-    def _record_deferral(self, move, job, error, log):
+    def _record_deferral(self, move, job, error, sink):
         grace = self._lost_answer_grace()
         after = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
         values = {
@@ -910,7 +1102,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
                 **values,
             )
-        self._log_invoice(log, move, "warning", message, retryable=True, request=f"GET {job.lookup_path()}")
+        sink.line(move, "warning", message, retryable=True, request=f"GET {job.lookup_path()}")
         return failure_outcome(error)
 
     def _lost_answer_grace(self):
@@ -919,22 +1111,6 @@ class MagentoInvoiceExporter(models.AbstractModel):
             self.env["ir.config_parameter"]
             .sudo()
             .get_param("magento_invoice_export.lost_answer_grace_seconds", DEFAULT_LOST_ANSWER_GRACE)
-        )
-
-    def _log_invoice(self, log, move, level, message, **values):
-        """One log line about an invoice (shown in its Magento Info tab too)."""
-        log._add_lines(
-            [
-                {
-                    "level": level,
-                    "message": message,
-                    "res_model": "account.move",
-                    "res_id": move.id,
-                    "record_name": move.name,
-                    "move_id": move.id,
-                    **values,
-                }
-            ]
         )
 
     @staticmethod
@@ -974,21 +1150,6 @@ class MagentoInvoiceExporter(models.AbstractModel):
             return False
         return True
 
-    def _record_concurrent_change(self, move, log):
-        self._rollback()
-        self._log_invoice(
-            log,
-            move,
-            "warning",
-            self.env._(
-                "%(name)s was changed by someone else while its export was recorded (for example a payment "
-                "registered at that moment): the next run asks Magento for it and records it then.",
-                name=move.name,
-            ),
-            retryable=True,
-        )
-        self._commit()
-
     def _rollback(self):
         """Back to the last commit (outside tests), the cache with it."""
         if not (odoo_module.current_test or self.env.context.get("magento_export_no_commit")):
@@ -1000,3 +1161,130 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if odoo_module.current_test or self.env.context.get("magento_export_no_commit"):
             return
         self.env.cr.commit()  # pylint: disable=invalid-commit
+
+
+class _Sink:
+    """Chatter notes and log lines of a batch's outcomes, written in one go."""
+
+    def __init__(self, exporter, log):
+        self.exporter, self.log = exporter, log
+        self.notes, self.lines = {}, []
+
+    def note(self, move, text):
+        self.notes.setdefault(move.id, []).append(text)
+
+    def line(self, move, level, message, **values):
+        """A log line about a document (shown on its Magento Info tab too)."""
+        self.lines.append(
+            {
+                "level": level,
+                "message": message,
+                "res_model": "account.move",
+                "res_id": move.id,
+                "record_name": move.name,
+                "move_id": move.id,
+                **values,
+            }
+        )
+
+    def clear(self):
+        self.notes, self.lines = {}, []
+
+    def flush(self):
+        if self.notes:
+            moves = self.exporter.env["account.move"].sudo().browse(list(self.notes))
+            moves._message_log_batch(
+                bodies={
+                    move_id: Markup("<br/>").join(Markup("%s") % text for text in texts)
+                    for move_id, texts in self.notes.items()
+                }
+            )
+        if self.lines:
+            self.log._add_lines(self.lines)
+        self.clear()
+
+
+class _Outcomes:
+    """A batch's outcomes, recorded in the cache and committed together (see
+    the module's doc, point 4); the log shows the counts as they grow."""
+
+    def __init__(self, exporter, instance, sink, counts):
+        self.exporter, self.instance, self.sink, self.counts = exporter, instance, sink, counts
+        self.pending = []  # (move, job, result, error) recorded, not committed yet
+        self.exported = []  # (job, result) committed
+        self.stop = None
+        self.since = time.monotonic()
+
+    def add(self, move, job, result, error):
+        """Record one outcome; True when it stops the run (the instance's own fault)."""
+        self.pending.append((move, job, result, error))
+        try:
+            self._apply(move, job, result, error)
+        except PG_CONCURRENCY_ERRORS:
+            self._one_by_one()
+        else:
+            if len(self.pending) >= COMMIT_EVERY or time.monotonic() - self.since >= COMMIT_SECONDS:
+                self.commit()
+        return error is not None and failure_outcome(error).stops_run
+
+    def _apply(self, move, job, result, error):
+        if error is None:
+            self.exporter._record_success(move, job, result)
+        else:
+            self.exporter._record_failure(move, job, error, self.sink, self.instance)
+
+    def commit(self):
+        if not self.pending:
+            return
+        if self._commit(self.pending):
+            self.pending = []
+        else:
+            self._one_by_one()
+        self.since = time.monotonic()
+
+    def _commit(self, entries):
+        counts = dict(self.counts)
+        for _move, _job, _result, error in entries:
+            counts["exported" if error is None else "failed"] += 1
+        try:
+            self.sink.flush()
+            self.sink.log._progress(counts)
+            committed = self.exporter._commit_outcome()
+        except PG_CONCURRENCY_ERRORS:
+            self.exporter._rollback()
+            committed = False
+        if committed:
+            self.counts.update(counts)
+            self.exported += [(job, result) for _move, job, result, error in entries if error is None]
+        return committed
+
+    def _one_by_one(self):
+        """PostgreSQL refused the group (a concurrent change to one of them):
+        each outcome again, alone; one refused alone waits for the next run."""
+        entries, self.pending = self.pending, []
+        self.exporter._rollback()
+        self.sink.clear()
+        for entry in entries:
+            if len(entries) > 1:
+                try:
+                    self._apply(*entry)
+                except PG_CONCURRENCY_ERRORS:
+                    self.exporter._rollback()
+                    self.sink.clear()
+                else:
+                    if self._commit([entry]):
+                        continue
+            move = entry[0]
+            self.sink.line(
+                move,
+                "warning",
+                self.exporter.env._(
+                    "%(name)s was changed by someone else while its export was recorded (for example a payment "
+                    "registered at that moment): the next run asks Magento for it and records it then.",
+                    name=move.name,
+                ),
+                retryable=True,
+            )
+            self.counts["retry"] = self.counts.get("retry", 0) + 1
+            self.sink.flush()
+            self.exporter._commit()

@@ -37,6 +37,7 @@ class MagentoProcessLog(models.Model):
     end_date = fields.Datetime(string="Finished", readonly=True)
     state = fields.Selection(
         [
+            ("queued", "Queued"),
             ("running", "Running"),
             ("done", "Done"),
             ("warning", "Done with Errors"),
@@ -53,6 +54,11 @@ class MagentoProcessLog(models.Model):
     imported_count = fields.Integer(string="Imported", readonly=True)
     failed_count = fields.Integer(string="Failed", readonly=True)
     skipped_count = fields.Integer(string="Skipped", readonly=True)
+    queued_move_ids = fields.Json(readonly=True, help="The documents a queued run exports (ids).")
+    respect_attempts = fields.Boolean(default=True, readonly=True)
+    remaining_count = fields.Integer(
+        string="Remaining", readonly=True, help="What the run still has to do, while it runs."
+    )
     line_ids = fields.One2many("magento.process.log.line", "log_id", string="Lines", readonly=True)
 
     @api.depends("operation", "instance_id.name")
@@ -74,15 +80,35 @@ class MagentoProcessLog(models.Model):
     def _line_defaults(self):
         return {"log_id": self.id, "instance_id": self.instance_id.id, "company_id": self.company_id.id}
 
-    def _for_run(self):
+    def _try_claim(self):
+        """Take the run's lock if no one holds it (a queued run, for one worker only)."""
+        self.env.cr.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
+        return self.env.cr.fetchone()[0]
+
+    def _for_run(self, claimed=False):
         """This log, carrying what each of its lines needs.
 
         The run holds a session advisory lock for the log as long as it lives:
         a run whose process died loses it, which tells it from a slow one.
+        ``claimed``: :meth:`_try_claim` took it already.
         """
-        self.env.cr.execute("SELECT pg_advisory_lock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
+        if not claimed:
+            self.env.cr.execute("SELECT pg_advisory_lock(%s, %s)", [LOG_LOCK_NAMESPACE, self.id])
         self.sudo().last_seen = fields.Datetime.now()
         return self.with_context(magento_log_line_defaults=self._line_defaults())
+
+    def _progress(self, counts):
+        """The counts so far, written with the outcomes they count."""
+        exported = counts.get("exported", 0)
+        failed = counts.get("failed", 0)
+        self.sudo().write(
+            {
+                "exported_count": exported,
+                "failed_count": failed,
+                "remaining_count": max(counts.get("todo", 0) - exported - failed, 0),
+                "last_seen": fields.Datetime.now(),
+            }
+        )
 
     def _heartbeat(self):
         self.sudo().last_seen = fields.Datetime.now()
@@ -135,6 +161,7 @@ class MagentoProcessLog(models.Model):
                 "imported_count": imported,
                 "failed_count": failed,
                 "skipped_count": skipped,
+                "remaining_count": 0,
                 "summary": summary,
                 "state": state,
                 "last_seen": fields.Datetime.now(),

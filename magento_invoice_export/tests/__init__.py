@@ -6,3 +6,4 @@ from . import test_import_orders
 from . import test_lifecycle
 from . import test_tour
 from . import test_export_creditmemo
+from . import test_background

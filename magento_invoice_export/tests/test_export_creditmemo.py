@@ -154,6 +154,19 @@ class TestExportCreditMemo(MagentoTestCommon):
         self.assertEqual(float(memo["grand_total"]), 10.0)
         self.assertEqual(credit_note.magento_export_state, "exported")
 
+    def test_notify_and_return_to_stock_follow_the_instance(self):
+        self.instance.write({"notify_customer_on_creditmemo": True, "return_to_stock": True})
+        invoice, magento_order = self._exported_invoice()
+        credit_note = self._credit_note(
+            invoice, {self.product_bag: 1, self.product_hoodie: 0}, drop=[self.product_shipping]
+        )
+        credit_note.action_magento_export_invoice()
+        body = self._refund_posts(magento_order)[0]["json"]
+        self.assertIs(body["notify"], True)
+        back_to_stock = body["arguments"]["extension_attributes"]["return_to_stock_items"]
+        self.assertEqual(back_to_stock, [self._item(invoice, self.product_bag)])
+        self.assertEqual(credit_note.magento_export_state, "exported", "Magento accepted the items back")
+
     def test_amounts_go_in_the_order_base_currency(self):
         """Magento takes shipping and adjustments in the base currency (§8)."""
         sale_order, magento_order = self._magento_order()

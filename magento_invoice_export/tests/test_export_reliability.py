@@ -185,7 +185,10 @@ class TestLostResponses(ReliabilityCommon):
         self._bulk_export()
         self._assert_exactly_one(move, order)
 
-    def test_each_outcome_is_committed_on_its_own(self):
+    def test_outcomes_committed_together_lose_nothing_in_a_crash(self):
+        """Outcomes are committed a group at a time (issue 13): killed before the
+        group's commit, the marks made before the requests stay, and the next
+        run finds each invoice in Magento and links it, posting none again."""
         pairs = [self._magento_order() for _ in range(3)]
         moves = [self._invoice(sale_order) for sale_order, _order in pairs]
         exporter = type(self.env["magento.invoice.exporter"])
@@ -202,10 +205,44 @@ class TestLostResponses(ReliabilityCommon):
         with patch.object(exporter, "_record_success", crash_on_third):
             self._export_until_killed()
         self._crash()
-        self.assertEqual([bool(m.magento_invoice_id) for m in moves], [True, True, False])
-        self._bulk_export()
+        uncommitted = [m for m in moves if not m.magento_invoice_id]
+        self.assertTrue(uncommitted, "the last outcomes were not committed yet")
+        self.assertTrue(all(m.magento_export_sent_at for m in uncommitted), "but each was marked before its request")
+        log = self._bulk_export()
         for move, (_sale_order, order) in zip(moves, pairs, strict=True):
             self._assert_exactly_one(move, order)
+            self.assertEqual(len(self._invoice_posts(order)), 1)
+        self.assertEqual(log.exported_count, len(uncommitted))
+        adopted = log.line_ids.filtered(lambda li: "earlier attempt" in li.message)
+        self.assertEqual(len(adopted), len(uncommitted), "found in Magento and linked")
+
+    def test_a_run_makes_one_request_per_invoice_and_learns_numbers_at_once(self):
+        pairs = [self._magento_order() for _ in range(5)]
+        moves = [self._invoice(sale_order) for sale_order, _order in pairs]
+        before = len(self.magento.requests())
+        log = self._bulk_export()
+        requests = self.magento.requests()[before:]
+        self.assertEqual(len([r for r in requests if r["method"] == "POST"]), 5)
+        self.assertEqual(len([r for r in requests if r["method"] == "GET"]), 1, "one look-up for the numbers")
+        for move in moves:
+            invoice = self.magento.store.get_invoice(move.magento_invoice_id)
+            self.assertEqual(move.magento_invoice_ref, invoice["increment_id"])
+            exported = f"Exported to Magento as invoice {invoice['increment_id']}"
+            self.assertIn(exported, move.magento_log_line_ids.message)
+        self.assertEqual((log.exported_count, log.remaining_count), (5, 0))
+
+    def test_numbers_magento_cannot_tell_now_come_later(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("html", status=503, method="GET", path=r"/V1/invoices$")
+        self._bulk_export()
+        self.assertTrue(move.magento_invoice_id)
+        self.assertFalse(move.magento_invoice_ref)
+        self.assertIn(f"Exported to Magento as invoice #{move.magento_invoice_id}", move.magento_log_line_ids.message)
+        self.assertEqual(move.magento_status_text, f"Exported as Magento invoice #{move.magento_invoice_id}")
+        self._bulk_export()
+        invoice = self.magento.store.get_invoice(move.magento_invoice_id)
+        self.assertEqual(move.magento_invoice_ref, invoice["increment_id"], "filled by the next run")
 
     def test_grace_period_defers_posting_again(self):
         self.env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", 600)
@@ -433,10 +470,10 @@ class TestConcurrency(ReliabilityCommon):
         exporter = type(self.env["magento.invoice.exporter"])
         original = exporter._record_success
 
-        def concurrent_payment(this, move, job, result, log):
+        def concurrent_payment(this, move, job, result):
             if move == first:
                 raise psycopg2.errors.SerializationFailure("could not serialize access due to concurrent update")
-            return original(this, move, job, result, log)
+            return original(this, move, job, result)
 
         with patch.object(exporter, "_record_success", concurrent_payment):
             log = self._bulk_export()

@@ -60,7 +60,7 @@ class MagentoOperationWizard(models.TransientModel):
         self.instance_ids.check_access("write")
         if self.operation in ("export_invoice", "export_creditmemo"):
             document = "invoice" if self.operation == "export_invoice" else "creditmemo"
-            logs = self.env["magento.invoice.exporter"]._export_invoices(self.instance_ids, documents=(document,))
+            logs = self.env["magento.invoice.exporter"]._export_from_screen(self.instance_ids, documents=(document,))
             return logs._action_open()
         refs = [ref for ref in re.split(r"[\s,;]+", self.order_refs or "") if ref]
         if self.import_by == "increment_id" and not refs:
