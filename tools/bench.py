@@ -1,5 +1,8 @@
-"""Benchmark of the bulk export: throughput with requests in flight against the
-sequential baseline, SQL queries and Odoo-side time per invoice, peak memory.
+"""Benchmark of the bulk export: throughput with 8 and 16 requests in flight and
+its share of the physical limit (requests in flight / Magento's latency),
+against the sequential baseline; Magento requests, SQL queries and Odoo-side
+time per invoice; peak memory at 1,000 and 10,000 invoices; and the throughput
+of the export as OCA queue_job jobs on two Odoo workers against one.
 
 Run through tools/bench.sh (which provides the environment and PostgreSQL).
 """
@@ -9,6 +12,7 @@ import json
 import platform
 import sys
 import tempfile
+import time
 
 from harness import DoubleProcess, Odoo, ensure_role, timed
 
@@ -30,6 +34,28 @@ print("RESULT:" + json.dumps({{
     "exported": log.exported_count, "failed": log.failed_count, "elapsed": elapsed,
     "queries": env.cr.sql_log_count - queries0, "cpu": time.process_time() - cpu0,
     "rss_before": before_rss, "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}}))
+"""
+
+QUEUE = """
+import json
+instance = env["magento.instance"].search([("name", "=", {name!r})])
+logs = env["magento.invoice.exporter"]._export_from_screen(instance, documents=("invoice",))
+env.cr.commit()
+print("RESULT:" + json.dumps(len(logs)))
+"""
+
+JOBS = """
+import json
+instance = env["magento.instance"].search([("name", "=", {name!r})])
+logs = env["magento.process.log"].sudo().search([("instance_id", "=", instance.id)])
+jobs = env["queue.job"].sudo().search([("channel", "=", "root.magento")])
+left = jobs.filtered(lambda job: job.state in ("pending", "enqueued", "started"))
+done = logs.filtered(lambda log: log.end_date)
+print("RESULT:" + json.dumps({{
+    "left": len(left) + len(logs.filtered(lambda log: log.state in ("queued", "running"))),
+    "exported": sum(logs.mapped("exported_count")), "failed": sum(logs.mapped("failed_count")),
+    "elapsed": (max(done.mapped("end_date")) - min(logs.mapped("create_date"))).total_seconds() if done else 0,
 }}))
 """
 
@@ -55,6 +81,7 @@ def main():
     parser.add_argument("--in-flight", type=int, default=8)
     parser.add_argument("--baseline-invoices", type=int, default=200, help="invoices timed one at a time")
     parser.add_argument("--large", type=int, default=10000, help="invoices of the memory run")
+    parser.add_argument("--job-invoices", type=int, default=1000, help="invoices of each queue_job run")
     args = parser.parse_args()
 
     ensure_role()
@@ -66,12 +93,15 @@ def main():
             f"Python {platform.python_version()}",
             flush=True,
         )
-        timed("install", odoo.install)
+        timed("install", odoo.install, "magento_invoice_export,queue_job")
         pools = [
             ("parallel", args.invoices, args.in_flight),
+            ("parallel16", args.invoices, 2 * args.in_flight),
             ("sequential", args.baseline_invoices, 1),
             ("zero-latency", args.invoices, args.in_flight),
             ("large", args.large, args.in_flight),
+            ("jobs1", args.job_invoices, args.in_flight),
+            ("jobs2", args.job_invoices, args.in_flight),
         ]
         for name, count, concurrency in pools:
             orders = double.add_orders(specs(count))
@@ -91,21 +121,44 @@ def main():
             assert made == count, (made, count)
 
         results = {}
-        for name, _count, _concurrency in pools:
-            latency = args.latency if name in ("parallel", "sequential") else 0.0
+        for name, _count, _concurrency in pools[:-2]:
+            latency = args.latency if name in ("parallel", "parallel16", "sequential") else 0.0
             double.control("latency", {"seconds": latency})
+            before = double.control("state")["requests"]
             results[name] = timed(f"export {name}", odoo.shell, EXPORT.format(name=name))
+            results[name]["requests"] = double.control("state")["requests"] - before
             assert results[name]["failed"] == 0, results[name]
 
-        parallel, sequential, zero, large = (results[name] for name, *_ in pools)
-        rate = parallel["exported"] / parallel["elapsed"]
+        parallel, parallel16, sequential, zero, large = (results[name] for name, *_ in pools[:-2])
+        double.control("latency", {"seconds": args.latency})
+        for workers in (1, 2):
+            name = f"jobs{workers}"
+            server = odoo.serve_jobs(workers=workers, channels=f"root:4,root.magento:{workers}")
+            try:
+                timed(f"queue {name}", odoo.shell, QUEUE.format(name=name))
+                while (status := odoo.shell(JOBS.format(name=name)))["left"]:
+                    time.sleep(1)
+            finally:
+                server.terminate()
+                server.wait(30)
+            assert status["failed"] == 0, status
+            results[name] = status
         base = sequential["exported"] / sequential["elapsed"]
         state = double.control("state")
         print()
-        print(f"Magento latency {args.latency * 1000:.0f} ms per request (each invoice: POST, then GET for its number)")
-        print(f"throughput, {args.in_flight} in flight:   {rate:7.1f} invoices/s  ({parallel['exported']} invoices)")
+        print(f"Magento latency {args.latency * 1000:.0f} ms per request")
+        for result, in_flight in ((parallel, args.in_flight), (parallel16, 2 * args.in_flight)):
+            rate = result["exported"] / result["elapsed"]
+            limit = in_flight / args.latency
+            print(
+                f"throughput, {in_flight:2d} in flight: {rate:7.1f} invoices/s = {rate / limit:4.0%} of the limit "
+                f"{limit:.0f}/s, {rate / base:4.1f} x the sequential  ({result['exported']} invoices)"
+            )
         print(f"sequential baseline, 1 in flight: {base:7.1f} invoices/s  ({sequential['exported']} invoices)")
-        print(f"ratio:                            {rate / base:7.1f} x")
+        print(
+            "Magento requests per invoice: "
+            + ", ".join(f"{r['requests'] / r['exported']:.3f} ({n})" for n, r in results.items() if "requests" in r)
+        )
         print(f"max requests in flight seen by Magento: {state['max_in_flight']}")
         for name, result in (("parallel", parallel), ("zero-latency", zero), ("large", large)):
             print(f"SQL queries per invoice ({name}): {result['queries'] / result['exported']:.1f}")
@@ -122,6 +175,11 @@ def main():
             f"(process at start: {large['rss_before']:.0f} MB)"
         )
         print(f"memory ratio {large['exported']} / {zero['exported']}: {large['peak_rss'] / zero['peak_rss']:.2f}")
+        one, two = (results[f"jobs{n}"]["exported"] / results[f"jobs{n}"]["elapsed"] for n in (1, 2))
+        print(
+            f"queue_job, {args.job_invoices} invoices queued from the screen, {args.in_flight} in flight per job: "
+            f"1 worker {one:.1f} invoices/s, 2 workers {two:.1f} invoices/s = {two / one:.2f} x"
+        )
         return 0
     finally:
         double.stop()

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,32 @@ class Odoo:
         if not demo:
             args.append("--without-demo=all")
         subprocess.run(args, check=True, env=offline_env())
+
+    def serve_jobs(self, workers=2, channels="root:4,root.magento:2"):
+        """An Odoo server with ``workers`` workers and queue_job's job runner
+        (OCA queue_job, loaded server-wide): the jobs of root.magento run on
+        them, up to the channel's capacity at once. Returns the process."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {
+            **offline_env(),
+            "ODOO_QUEUE_JOB_CHANNELS": channels,
+            "ODOO_QUEUE_JOB_HOST": "127.0.0.1",
+            "ODOO_QUEUE_JOB_PORT": str(port),
+        }
+        return subprocess.Popen(
+            self.args()
+            + [
+                f"--workers={workers}",
+                "--max-cron-threads=0",
+                "--load=base,web,queue_job",
+                "--http-interface=127.0.0.1",
+                f"--http-port={port}",
+                "--log-level=warn",
+            ],
+            env=env,
+        )
 
     def _script(self, code):
         return f"import sys\nsys.path.insert(0, {str(TOOLS)!r})\n{code}\n"

@@ -3,6 +3,10 @@ the double injects random faults, with Odoo killed once mid-run; then check that
 Magento holds exactly one invoice per Odoo invoice and one credit memo per Odoo
 credit note, and that every Odoo document knows its Magento id.
 
+With ``--queue-job``, the exports are queued from the Operations screen as OCA
+queue_job jobs (one per instance and batch) and run by an Odoo server with two
+workers, under the same faults, instead of the killed and concurrent runs.
+
 Run through tools/soak.sh (which provides the environment and PostgreSQL).
 """
 
@@ -14,7 +18,7 @@ import tempfile
 import time
 from collections import Counter
 
-from harness import DoubleProcess, Odoo, ensure_role, timed, wait_result
+from harness import ADDON, DoubleProcess, Odoo, ensure_role, timed, wait_result
 
 EXPORT = """
 import json
@@ -22,6 +26,24 @@ instances = env["magento.instance"].search([])
 logs = env["magento.invoice.exporter"]._export_invoices(instances, respect_attempts={respect})
 print("RESULT:" + json.dumps({{"exported": sum(logs.mapped("exported_count")),
     "failed": sum(logs.mapped("failed_count")), "skipped": sum(logs.mapped("skipped_count"))}}))
+"""
+
+QUEUE = """
+import json
+instances = env["magento.instance"].search([])
+logs = env["magento.invoice.exporter"]._export_from_screen(instances)
+env.cr.commit()
+print("RESULT:" + json.dumps({"logs": len(logs), "states": sorted(set(logs.mapped("state")))}))
+"""
+
+JOBS = """
+import json
+jobs = env["queue.job"].sudo().search([("channel", "=", "root.magento")])
+left = jobs.filtered(lambda job: job.state in ("pending", "enqueued", "started"))
+spans = sorted((job.date_started, job.date_done) for job in jobs if job.date_started and job.date_done)
+at_once = max((sum(1 for s, d in spans if s <= start < d) for start, _done in spans), default=0)
+failed = jobs.filtered(lambda job: job.state == "failed")
+print("RESULT:" + json.dumps({"jobs": len(jobs), "left": len(left), "failed": len(failed), "at_once": at_once}))
 """
 
 CHECK = """
@@ -62,6 +84,7 @@ def main():
     parser.add_argument("--kill-at", type=float, default=0.4, help="kill Odoo after this share of the posts")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--credit-note-every", type=int, default=5, help="a credit note for every Nth invoice")
+    parser.add_argument("--queue-job", action="store_true", help="run the exports as queue_job jobs on 2 workers")
     args = parser.parse_args()
 
     started = time.monotonic()
@@ -69,8 +92,9 @@ def main():
     odoo = Odoo("soak", args.odoo_path)
     double = DoubleProcess()
     try:
-        print(f"Soak: {args.invoices} invoices, {args.fault_rate:.0%} random faults, Odoo killed once", flush=True)
-        timed("install", odoo.install)
+        mode = "queue_job jobs on two workers" if args.queue_job else "Odoo killed once"
+        print(f"Soak: {args.invoices} invoices, {args.fault_rate:.0%} random faults, {mode}", flush=True)
+        timed("install", odoo.install, "magento_invoice_export,queue_job" if args.queue_job else ADDON)
         # Every 10th order is invoiced in two partial invoices: N invoices from fewer orders.
         partial_every = 10
         order_count = args.invoices * partial_every // (partial_every + 1)
@@ -100,19 +124,33 @@ print("RESULT:" + str(scenario.make_credit_notes(env, {args.credit_note_every}))
         double.control("chaos", {"rate": args.fault_rate, "kinds": kinds, "seed": args.seed})
         runs = []
 
-        # 1. A run killed mid-way (SIGKILL: no cleanup, no last commit).
-        process = odoo.shell_popen(EXPORT.format(respect=True))
-        double.control(f"wait?posts={int(count * args.kill_at)}&timeout=600", timeout=700)
-        process.kill()
-        process.communicate()
-        double.control("idle")
-        killed_at = double.control("state")["invoice_posts"]
-        print(f"  run 1: Odoo killed after {killed_at} invoice requests", flush=True)
+        if args.queue_job:
+            # 1-2. Queued from the Operations screen; two workers run the jobs.
+            server = odoo.serve_jobs(workers=2)
+            try:
+                print(f"  queued: {odoo.shell(QUEUE)}", flush=True)
+                while (jobs := odoo.shell(JOBS))["left"]:
+                    print(f"  jobs: {jobs}", flush=True)
+                    time.sleep(2)
+                print(f"  jobs done: {jobs}", flush=True)
+            finally:
+                server.terminate()
+                server.wait(30)
+            runs.append(jobs)
+        else:
+            # 1. A run killed mid-way (SIGKILL: no cleanup, no last commit).
+            process = odoo.shell_popen(EXPORT.format(respect=True))
+            double.control(f"wait?posts={int(count * args.kill_at)}&timeout=600", timeout=700)
+            process.kill()
+            process.communicate()
+            double.control("idle")
+            killed_at = double.control("state")["invoice_posts"]
+            print(f"  run 1: Odoo killed after {killed_at} invoice requests", flush=True)
 
-        # 2. Two runs at once (two Odoo workers), still under faults.
-        first, second = (odoo.shell_popen(EXPORT.format(respect=True)) for _ in range(2))
-        runs += [wait_result(first), wait_result(second)]
-        print(f"  runs 2+3 (concurrent): {runs[-2]} / {runs[-1]}", flush=True)
+            # 2. Two runs at once (two Odoo workers), still under faults.
+            first, second = (odoo.shell_popen(EXPORT.format(respect=True)) for _ in range(2))
+            runs += [wait_result(first), wait_result(second)]
+            print(f"  runs 2+3 (concurrent): {runs[-2]} / {runs[-1]}", flush=True)
 
         # 3. A few more scheduled-style runs under faults.
         for number in (4, 5):

@@ -228,7 +228,14 @@ class AccountMove(models.Model):
         tag = params.get_param("magento_invoice_export.comment_tag")
         if not tag:
             tag = (params.get_param("database.uuid") or "odoo")[:8]
-            params.set_param("magento_invoice_export.comment_tag", tag)
+            # The same on every worker: two setting it at once write the same.
+            self.env.cr.execute(
+                "INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date) "
+                "VALUES (%s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC') "
+                "ON CONFLICT (key) DO NOTHING",
+                ["magento_invoice_export.comment_tag", tag, self.env.uid, self.env.uid],
+            )
+            self.env.registry.clear_cache()
         return tag
 
     @api.ondelete(at_uninstall=False)

@@ -33,6 +33,7 @@ How it never duplicates and never loses an id (see README, "Reliability"):
 import datetime
 import json
 import logging
+import sys
 import threading
 import time
 
@@ -70,6 +71,8 @@ BATCH_SIZE = 200
 DEFAULT_BACKGROUND_THRESHOLD = 20
 # Outcomes committed together: at most this many, at most this many seconds old.
 COMMIT_EVERY = 50
+# Seconds a thread may hold the GIL while another waits, during a batch's requests.
+GIL_SWITCH_INTERVAL = 0.0005
 COMMIT_SECONDS = 2.0
 # First key of our advisory locks ("MAGE"), the second being the invoice id.
 LOCK_NAMESPACE = 0x4D414745
@@ -419,11 +422,18 @@ class MagentoInvoiceExporter(models.AbstractModel):
             def send(job):
                 if not hasattr(local, "client"):
                     local.client = client_factory()
-                return export_document(local.client, job)
+                try:
+                    return export_document(local.client, job)
+                except MagentoError as error:
+                    if error.instance_fault:
+                        # The instance's own fault (credentials, address): no
+                        # other request of this run leaves after this one.
+                        runner.cancel()
+                    raise
 
             by_id = {move.id: move for move in moves}
             marked = set()
-            ahead = 2 * instance.export_concurrency
+            ahead = 4 * instance.export_concurrency
             outcomes = _Outcomes(self, instance, sink, counts)
 
             def before_send(job):
@@ -447,11 +457,18 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 return True
 
             runner = InFlight(send, instance.export_concurrency)
-            for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id, before_send=before_send):
-                stops = outcomes.add(by_id[job.move_id], job, result, error)
-                if stops and not outcomes.stop:
-                    outcomes.stop = instance._explain_error(error)
-                    runner.cancel()
+            # Odoo's thread works in Python between answers: a worker waiting
+            # for the GIL to read its answer must not wait its default 5 ms.
+            switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(switch_interval, GIL_SWITCH_INTERVAL))
+            try:
+                for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id, before_send=before_send):
+                    stops = outcomes.add(by_id[job.move_id], job, result, error)
+                    if stops and not outcomes.stop:
+                        outcomes.stop = instance._explain_error(error)
+                        runner.cancel()
+            finally:
+                sys.setswitchinterval(switch_interval)
             outcomes.commit()
             self._announce(outcomes.exported, client_factory, sink)
             stop = outcomes.stop
@@ -844,6 +861,14 @@ class MagentoInvoiceExporter(models.AbstractModel):
             ],
             limit=BATCH_SIZE,
         )
+        # Not those of a run still busy with them (it learns their numbers itself).
+        locked = self._lock(missing)
+        try:
+            self._fill_locked_numbers(missing.browse(locked), document_type, client_factory)
+        finally:
+            self._unlock(locked)
+
+    def _fill_locked_numbers(self, missing, document_type, client_factory):
         if not missing:
             return
         ids = missing.mapped("magento_invoice_id")
@@ -878,19 +903,29 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 documents = []
             found = {int(document["entity_id"]): document for document in documents}
         Move = self.env["account.move"].sudo()
-        for job, result in exported:
+        for _job, result in exported:
             document = found.get(result.invoice_id)
             if document is not None:
                 result.increment_id, result.document = document.get("increment_id"), document
-            move = Move.browse(job.move_id)
-            totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
-            if result.increment_id or totals_warning:
-                move._magento_write(
-                    {"magento_invoice_ref": result.increment_id or False, "magento_totals_warning": totals_warning}
-                )
-            self._announce_one(move, job, result, sink, totals_warning)
-        sink.flush()
-        self._commit_outcome()
+        # Once more if PostgreSQL refuses the commit (a payment registered meanwhile).
+        for _attempt in range(2):
+            for job, result in exported:
+                move = Move.browse(job.move_id)
+                totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
+                if result.increment_id or totals_warning:
+                    move._magento_write(
+                        {"magento_invoice_ref": result.increment_id or False, "magento_totals_warning": totals_warning}
+                    )
+                self._announce_one(move, job, result, sink, totals_warning)
+            try:
+                sink.flush()
+            except PG_CONCURRENCY_ERRORS:
+                self._rollback()
+                sink.clear()
+                continue
+            if self._commit_outcome():
+                return
+            sink.clear()
 
     def _announce_one(self, move, job, result, sink, totals_warning):
         ref = result.increment_id or f"#{result.invoice_id}"
