@@ -118,6 +118,9 @@ class Odoo:
             + [
                 f"--workers={workers}",
                 "--max-cron-threads=0",
+                # A batch under faults may outlast Odoo's default 120 s per request.
+                "--limit-time-real=1800",
+                "--limit-time-cpu=1800",
                 "--load=base,web,queue_job",
                 "--http-interface=127.0.0.1",
                 f"--http-port={port}",

@@ -129,8 +129,12 @@ print("RESULT:" + str(scenario.make_credit_notes(env, {args.credit_note_every}))
             server = odoo.serve_jobs(workers=2)
             try:
                 print(f"  queued: {odoo.shell(QUEUE)}", flush=True)
+                deadline = time.monotonic() + 900
                 while (jobs := odoo.shell(JOBS))["left"]:
                     print(f"  jobs: {jobs}", flush=True)
+                    if time.monotonic() > deadline:
+                        print("soak: FAILED (jobs still left after 15 minutes)")
+                        return 1
                     time.sleep(2)
                 print(f"  jobs done: {jobs}", flush=True)
             finally:

@@ -208,6 +208,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
         """A queued log for ``move_ids`` and what runs it: jobs when queue_job
         is installed, else the scheduled runner, triggered at once."""
         logs = self.env["magento.process.log"]
+        # Set now, in this one transaction: workers starting together would race to create it.
+        self.env["account.move"]._magento_db_tag()
         for batch_ids in split_every(BATCH_SIZE, move_ids, list) if self._queue_job_ready() else [move_ids]:
             log = logs.sudo().create(
                 {
@@ -279,7 +281,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
             if self._queue_job_ready():
                 from odoo.addons.queue_job.exception import RetryableJobError
 
-                raise RetryableJobError("Magento export: a concurrent change, tried again") from None
+                # Soon: what it recorded is kept, the rest waits for it.
+                raise RetryableJobError("Magento export: a concurrent change, tried again", seconds=2) from None
             raise
         except Exception:
             log._release()
