@@ -2,6 +2,8 @@
 
 import hashlib
 import io
+import os
+import subprocess
 import sys
 import tarfile
 import threading
@@ -111,3 +113,38 @@ def socket_closed_port():
         yield number
 
     return port()
+
+
+def _ensure_odoo(tmp_path, url, sha256):
+    """tools/lib.sh's ensure_odoo, as the test and demo commands call it, in a fresh cache."""
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "ODOO_ARCHIVE_URL": url,
+        "ODOO_ARCHIVE_SHA256": sha256,
+    }
+    script = (
+        f'. "{root}/tools/lib.sh"; ensure_odoo || odoo_missing_notice "ODOO SUITE DID NOT RUN"; echo "HAVE=$HAVE_ODOO"'
+    )
+    return subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_test_command_fetches_then_uses_the_tree(served, tmp_path):
+    """Download, check, unpack, use: ensure_odoo finds Odoo 18.0 in the cache afterwards."""
+    folder, url = served
+    _path, sha256 = _archive(folder)
+    done = _ensure_odoo(tmp_path, f"{url}/odoo.tar.gz", sha256)
+    assert "HAVE=1" in done.stdout, done.stdout + done.stderr
+    assert (tmp_path / "cache" / "odoo-18.0" / "odoo-bin").is_file()
+
+
+def test_the_test_command_says_so_in_one_paragraph_when_refused(served, tmp_path):
+    folder, url = served
+    _archive(folder)
+    done = _ensure_odoo(tmp_path, f"{url}/odoo.tar.gz", "0" * 64)
+    assert "HAVE=0" in done.stdout
+    assert "ODOO SUITE DID NOT RUN" in done.stdout and "ODOO_ARCHIVE_SHA256" in done.stdout
+    assert "refused" in done.stderr
+    assert not (tmp_path / "cache" / "odoo-18.0").exists()
