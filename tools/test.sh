@@ -137,38 +137,27 @@ else
     fi
 fi
 
-# ------------------------------------------- the caller's transaction, for real
-if [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && command -v pg_virtualenv >/dev/null && [ "$TEST_TAGS" = "/$ADDON" ]; then
-    say "Transactions with real commits (tools/transactions.sh)"
-    TX_LOG=$WORK/transactions.log
-    "$ROOT/tools/transactions.sh" > "$TX_LOG" 2>&1
+# ------------------ checks with real Odoo processes: transactions, the wheel
+# run_check NAME TITLE: tools/NAME.sh prints "  ok"/"  FAIL" lines and
+# "NAME: N passed, M failed"; its counts join the totals.
+run_check() {
+    local name=$1 log=$WORK/$1.log rc summary
+    say "$2 (tools/$name.sh)"
+    "$ROOT/tools/$name.sh" > "$log" 2>&1
     rc=$?
-    grep -E "^  (ok|FAIL)|^transactions:" "$TX_LOG"
-    tx=$(grep -oE '^transactions: [0-9]+ passed, [0-9]+ failed' "$TX_LOG" | tail -1)
-    if [ -n "$tx" ]; then
-        PASSED_TOTAL=$((PASSED_TOTAL + $(echo "$tx" | awk '{print $2}')))
-        FAILED_TOTAL=$((FAILED_TOTAL + $(echo "$tx" | awk '{print $4}')))
+    grep -E "^  (ok|FAIL)|^$name:" "$log"
+    summary=$(grep -oE "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -1)
+    if [ -n "$summary" ]; then
+        PASSED_TOTAL=$((PASSED_TOTAL + $(echo "$summary" | awk '{print $2}')))
+        FAILED_TOTAL=$((FAILED_TOTAL + $(echo "$summary" | awk '{print $4}')))
     fi
-    if [ "$rc" != 0 ] || [ -z "$tx" ]; then
-        echo "transactions: FAILED (full log: $TX_LOG)"; FAILED=1
+    if [ "$rc" != 0 ] || [ -z "$summary" ]; then
+        echo "$name: FAILED (full log: $log)"; FAILED=1
     fi
-fi
-
-# ------------------------------------------ the addon as a wheel, as deployed
+}
 if [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && command -v pg_virtualenv >/dev/null && [ "$TEST_TAGS" = "/$ADDON" ]; then
-    say "The addon as a wheel, pip-installed beside Odoo (tools/wheel.sh)"
-    WHEEL_LOG=$WORK/wheel.log
-    "$ROOT/tools/wheel.sh" > "$WHEEL_LOG" 2>&1
-    rc=$?
-    grep -E "^  (ok|FAIL)|^wheel:" "$WHEEL_LOG"
-    wh=$(grep -oE '^wheel: [0-9]+ passed, [0-9]+ failed' "$WHEEL_LOG" | tail -1)
-    if [ -n "$wh" ]; then
-        PASSED_TOTAL=$((PASSED_TOTAL + $(echo "$wh" | awk '{print $2}')))
-        FAILED_TOTAL=$((FAILED_TOTAL + $(echo "$wh" | awk '{print $4}')))
-    fi
-    if [ "$rc" != 0 ] || [ -z "$wh" ]; then
-        echo "wheel: FAILED (full log: $WHEEL_LOG)"; FAILED=1
-    fi
+    run_check transactions "Transactions with real commits"
+    run_check wheel "The addon as a wheel, pip-installed beside Odoo"
 fi
 
 say "Summary"
