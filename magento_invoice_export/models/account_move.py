@@ -228,7 +228,9 @@ class AccountMove(models.Model):
         tag = params.get_param("magento_invoice_export.comment_tag")
         if not tag:
             tag = (params.get_param("database.uuid") or "odoo")[:8]
-            # The same on every worker: two setting it at once write the same.
+            # Queued runs create it before their workers start (exporter._queue); should two
+            # runs still meet here, the second gets a serialization failure, which Odoo and
+            # queue_job retry, rather than a unique violation, which they do not.
             self.env.cr.execute(
                 "INSERT INTO ir_config_parameter (key, value, create_uid, write_uid, create_date, write_date) "
                 "VALUES (%s, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC') "

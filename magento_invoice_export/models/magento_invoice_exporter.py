@@ -759,7 +759,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                             qty=round(qty, 4),
                             left=round(max(available, 0.0), 4),
                             invoiced=round(invoiced.get(key, 0.0), 4),
-                            through=self.env._(", on invoice %(ref)s", ref=invoice.magento_invoice_ref)
+                            through=self.env._(", on invoice %(ref)s", ref=invoice._magento_number())
                             if invoice
                             else "",
                         )
