@@ -345,6 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "nginx"
     sys_version = ""
+    _answer_at = None  # when the answer is due (monotonic), under the latency setting
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -408,8 +409,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         magento.record(entry)
 
-        if magento.latency:
-            magento._release.wait(magento.latency)
+        # Magento's answer time counts from the request's arrival, its work
+        # included: the answer leaves `latency` seconds after it (see _answer).
+        self._answer_at = time.monotonic() + magento.latency if magento.latency else None
         fault = magento.pick_fault(method, split.path)
         if fault is not None:
             if fault.kind == "latency":
@@ -593,7 +595,14 @@ class _Handler(BaseHTTPRequestHandler):
         return token
 
     # ------------------------------------------------------- responses
+    def _answer(self):
+        """Wait until the answer is due (the "latency" setting)."""
+        if self._answer_at is not None:
+            self.magento._release.wait(max(self._answer_at - time.monotonic(), 0))
+            self._answer_at = None
+
     def _send(self, status, text, content_type="application/json; charset=utf-8", entry=None, headers=None):
+        self._answer()
         data = text.encode("utf-8")
         if entry is not None:
             entry["status"] = status
@@ -610,6 +619,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _break_tls(self, entry):
         """Write a TLS record no key can decrypt under the session: the client's
         read fails with an SSL error after its request was handled."""
+        self._answer()
         entry["done"] = time.time()
         self.close_connection = True
         raw = socket.socket(fileno=os.dup(self.connection.fileno()))
@@ -620,6 +630,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self, entry=None):
         """Close the connection with no answer at all."""
+        self._answer()
         self.close_connection = True
         if entry is not None:
             entry["done"] = time.time()
