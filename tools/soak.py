@@ -51,8 +51,13 @@ import json
 moves = env["account.move"].search([("magento_instance_id", "!=", False)])
 adopted = env["magento.process.log.line"].search_count([("message", "ilike", "created by an earlier attempt")])
 deferred = env["magento.process.log.line"].search_count([("message", "ilike", "may still be running there")])
+lost = [
+    {"name": m.name, "sent_at": str(m.magento_export_sent_at or ""), "attempts": m.magento_export_attempts,
+     "log": [f"{line.create_date} {line.level} {line.message}" for line in m.magento_log_line_ids.sorted("id")]}
+    for m in moves.filtered(lambda m: not m.magento_invoice_id)
+]
 print("RESULT:" + json.dumps({"moves": [[m._magento_comment(), m.magento_invoice_id, m.move_type] for m in moves],
-    "adopted": adopted, "deferred": deferred}))
+    "adopted": adopted, "deferred": deferred, "lost": lost}))
 """
 
 
@@ -199,6 +204,11 @@ print("RESULT:" + str(scenario.make_credit_notes(env, {args.credit_note_every}))
         print(f"deferred within grace:       {check['deferred']}")
         print(f"duplicates:                  {duplicates}")
         print(f"lost ids:                    {len(lost)}")
+        for move in check["lost"]:
+            # What the document went through, to tell why.
+            print(f"  {move['name']}: marked {move['sent_at'] or 'no'}, {move['attempts']} attempts")
+            for line in move["log"]:
+                print(f"    {line}")
         print(f"ids on the wrong invoice:    {len(mismatched)}")
         print(f"Magento invoices unknown to Odoo: {len(orphans)}")
         print(f"elapsed:                     {time.monotonic() - started:.0f} s")
