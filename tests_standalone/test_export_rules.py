@@ -16,7 +16,7 @@ from magento_client import (
 )
 from magento_export.advice import failure_kind
 from magento_export.payload import build_items, find_existing_invoice, invoice_comment
-from magento_export.pipeline import InFlight
+from magento_export.pipeline import InFlight, NotSent
 from magento_export.policy import MAX_ATTEMPTS, export_status, failure_outcome, retry_delay
 from magento_export.sender import ExportJob, export_document
 
@@ -318,3 +318,75 @@ def test_a_job_whose_mark_did_not_hold_is_not_sent_nor_are_its_orders_next():
     results = list(runner.run(jobs, key=lambda j: j[0], before_send=lambda job: job != ("A", 1)))
     assert [job for job, _result, _error in results] == [("B", 3)]
     assert sorted(runner.unsent) == [("A", 1), ("A", 2)]
+
+
+def test_more_jobs_join_the_stream_before_it_runs_dry():
+    """Batches follow one another without the workers waiting for the caller
+    (issue 13): more() is asked, in the caller's thread, before the earlier
+    jobs are answered; an order spanning two batches keeps its order."""
+    caller = threading.get_ident()
+    batches = [[("a", 1), ("b", 1)], [("a", 2), ("c", 1)], []]
+    asked = []
+    started = []
+    done = []
+
+    def more():
+        assert threading.get_ident() == caller
+        asked.append(len(done))
+        return batches.pop(0) if batches else None
+
+    def send(job):
+        started.append(job)
+        return job
+
+    runner = InFlight(send, max_in_flight=2)
+    for job, _result, _error in runner.run([], key=lambda j: j[0], more=more):
+        done.append(job)
+    assert sorted(done) == [("a", 1), ("a", 2), ("b", 1), ("c", 1)]
+    assert started.index(("a", 1)) < started.index(("a", 2))
+    assert asked[:2] == [0, 0], "the second batch is asked for before any answer of the first"
+    assert len(asked) == 4, "asked until it says there are no more"
+
+
+def test_idle_work_is_done_while_no_answer_waits():
+    """The caller's own work (closing a batch) goes in the gaps between
+    answers, a step at a time, never holding an answer back for long."""
+    gate = threading.Event()
+    steps = []
+
+    def send(job):
+        gate.wait(5)
+        return job
+
+    def idle():
+        if len(steps) < 3:
+            steps.append(len(steps))
+            if len(steps) == 3:
+                gate.set()  # the answers come once the caller is done
+            return True
+        return False
+
+    runner = InFlight(send, max_in_flight=2)
+    assert sorted(job for job, _r, _e in runner.run([1, 2], key=lambda j: j, idle=idle)) == [1, 2]
+    assert steps == [0, 1, 2]
+
+
+def test_jobs_not_sent_are_reported_when_asked():
+    """A job whose mark did not hold, its order's later jobs, and a job of that
+    order added afterwards: each comes back once, as not sent."""
+    sent = []
+    runner = InFlight(lambda job: sent.append(job) or job, max_in_flight=1)
+    batches = [[("A", 3), ("B", 2)]]
+    outcomes = list(
+        runner.run(
+            [("A", 1), ("A", 2), ("B", 1)],
+            key=lambda j: j[0],
+            before_send=lambda job: job != ("A", 1),
+            more=lambda: batches.pop(0) if batches else None,
+            report_unsent=True,
+        )
+    )
+    not_sent = sorted(job for job, _result, error in outcomes if isinstance(error, NotSent))
+    assert not_sent == [("A", 1), ("A", 2), ("A", 3)]
+    assert sorted(sent) == [("B", 1), ("B", 2)]
+    assert len(outcomes) == 5

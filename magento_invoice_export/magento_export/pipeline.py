@@ -45,22 +45,72 @@ class InFlight:
     def cancelled(self):
         return self._cancelled.is_set()
 
-    def run(self, jobs, key, before_send=None):
+    def add(self, jobs):
+        """Hand more jobs to a run under way (from the caller's thread).
+
+        A job whose key already has jobs waiting, cleared or in flight goes
+        after them; a key that stopped (its job not sent) takes no more."""
+        with self._lock:
+            for job in jobs:
+                job_key = self._key(job)
+                if job_key in self._stopped:
+                    self._not_sent(job)
+                    continue
+                waiting = self._queues.setdefault(job_key, deque())
+                if not waiting and job_key not in self._busy:
+                    self._ready.append(job_key)
+                waiting.append(job)
+                self._waiting += 1
+
+    def _not_sent(self, job):
+        self.unsent.append(job)
+        if self._report_unsent:
+            self._unsent_news.append(job)
+
+    def _stop_key(self, job_key):
+        """Its job was not sent: neither are the key's later jobs (they must
+        not overtake it)."""
+        self._stopped.add(job_key)
+        self._busy.discard(job_key)
+        waiting = self._queues.get(job_key) or ()
+        self._waiting -= len(waiting)
+        for job in waiting:
+            self._not_sent(job)
+        if waiting:
+            waiting.clear()
+
+    def run(self, jobs, key, before_send=None, more=None, idle=None, report_unsent=False):
         """Yield ``(job, result, error)`` in completion order.
 
         ``before_send(job)`` runs in the caller's thread before the job is
         handed to the workers (to record, durably, that its request may
         leave); when it returns False the job is not sent, nor are the later
-        jobs of its key (they stay in :attr:`unsent`).
+        jobs of its key (they go to :attr:`unsent`).
+
+        ``more()``, in the caller's thread, is asked for further jobs whenever
+        few are left to clear, so that the workers never run dry between the
+        caller's batches; it returns ``None`` when there are no more.
+        ``idle()``, in the caller's thread, is called while no outcome is
+        waiting; it does a little of the caller's own work and returns True,
+        or False when it has none. With ``report_unsent``, jobs not sent are
+        yielded too, as ``(job, None, NotSent())``, as soon as they are known
+        (those left when the run ends are only in :attr:`unsent`).
         """
-        queues = OrderedDict()
-        for job in jobs:
-            queues.setdefault(key(job), deque()).append(job)
-        lock = threading.Lock()
-        ready = deque(queues)  # keys with a job waiting and none cleared or in flight
+        self._key = key
+        self._lock = lock = threading.Lock()
+        self._queues = queues = OrderedDict()
+        self._ready = ready = deque()  # keys with a job waiting and none cleared or in flight
+        self._busy = busy = set()  # keys with a job cleared or in flight
+        self._stopped = set()
+        self._waiting = 0
+        self._report_unsent = report_unsent
+        self._unsent_news = news = deque()
         cleared = queue.Queue()  # jobs the workers may send, in order
         results = queue.Queue()
         outstanding = 0  # cleared and not yet reported back
+        low_water = 4 * self.max_in_flight
+        exhausted = more is None
+        self.add(jobs)
 
         def worker():
             while True:
@@ -76,6 +126,7 @@ class InFlight:
                 except Exception as error:  # reported to the caller, who decides
                     results.put((job, None, error))
                 with lock:
+                    busy.discard(job_key)
                     if queues[job_key]:
                         ready.append(job_key)
 
@@ -84,33 +135,55 @@ class InFlight:
         ]
         for thread in workers:
             thread.start()
+
+        def supply():
+            """Keep the workers supplied: up to max_in_flight cleared ahead of
+            those in flight."""
+            nonlocal outstanding
+            while outstanding < 2 * self.max_in_flight and not self.cancelled:
+                with lock:
+                    if not ready:
+                        return
+                    job_key = ready.popleft()
+                    job = queues[job_key].popleft()
+                    self._waiting -= 1
+                    busy.add(job_key)
+                if before_send is not None and before_send(job) is False:
+                    with lock:
+                        self._not_sent(job)
+                        self._stop_key(job_key)
+                    continue
+                cleared.put(job)
+                outstanding += 1
+
         try:
             while True:
-                # Keep the workers supplied: up to max_in_flight cleared ahead
-                # of those in flight.
-                while outstanding < 2 * self.max_in_flight and not self.cancelled:
-                    with lock:
-                        if not ready:
-                            break
-                        job_key = ready.popleft()
-                        job = queues[job_key].popleft()
-                    if before_send is not None and before_send(job) is False:
-                        with lock:
-                            self.unsent.append(job)
-                            self.unsent.extend(queues[job_key])
-                            queues[job_key].clear()
-                        continue
-                    cleared.put(job)
-                    outstanding += 1
+                supply()
+                # The next jobs are asked for while those cleared travel.
+                while not exhausted and self._waiting < low_water and not self.cancelled:
+                    added = more()
+                    if added is None:
+                        exhausted = True
+                    else:
+                        self.add(added)
+                        supply()
+                while news:
+                    yield news.popleft(), None, NotSent()
                 if not outstanding:
-                    break
-                job, result, error = results.get()
+                    if exhausted or self.cancelled:
+                        break
+                    continue
+                try:
+                    job, result, error = results.get_nowait()
+                except queue.Empty:
+                    if idle is not None and idle():
+                        continue
+                    job, result, error = results.get()
                 outstanding -= 1
                 if isinstance(error, NotSent):
                     with lock:
-                        self.unsent.append(job)
-                        self.unsent.extend(queues[key(job)])
-                        queues[key(job)].clear()
+                        self._not_sent(job)
+                        self._stop_key(key(job))
                     continue
                 yield job, result, error
         finally:
