@@ -105,6 +105,28 @@ class ExportJob:
         )
 
 
+@dataclass(eq=False)
+class NumbersLookup:
+    """One request for the numbers (and totals) of the documents a batch just
+    created: Magento's documents of ``kind`` with an entity id from ``low`` to
+    ``high`` (client.documents_between). It travels among the batch's
+    neighbours' requests; ``batch`` is the caller's, untouched here."""
+
+    kind: str  # "invoices" or "creditmemos"
+    low: int
+    high: int
+    batch: object = None
+    may_post = False  # it creates nothing: no outcome-unknown mark
+
+    @property
+    def magento_order_id(self):
+        # Its own key: it waits for no order's requests.
+        return self
+
+    def send(self, client):
+        return client.documents_between(self.kind, self.low, self.high)
+
+
 class OutcomeStillUnknown(Exception):
     """Magento does not show the invoice yet, but an earlier request for it may
     still be running there: posting again now could create a second one."""

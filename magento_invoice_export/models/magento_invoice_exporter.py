@@ -12,7 +12,8 @@ How it never duplicates and never loses an id (see README, "Reliability"):
    locks die with its connection.
 2. Before an invoice's request leaves, the invoice is marked "outcome unknown"
    (``magento_export_sent_at``) and that mark is committed; marks are written
-   for up to twice the requests in flight at once, to save commits.
+   for the rest of its batch at once, to save commits (marks of invoices
+   never sent are cleared when the batch closes).
 3. A request whose answer is lost leaves the mark; the next attempt first looks
    the invoice up in Magento (by the comment unique to the Odoo invoice) and
    links what it finds instead of posting again. It posts again
@@ -28,6 +29,12 @@ How it never duplicates and never loses an id (see README, "Reliability"):
    caller's commit instead.
 5. One Magento request per document: the numbers of a batch's new documents
    (and credit memos' totals) are learned by one look-up for the whole batch.
+6. One stream of requests per run: the next batch is locked, checked and
+   prepared while the requests of the one before travel (what those ask for
+   counts as invoiced already in its checks), and a batch whose answers are
+   all in is closed (look-up, notes, log lines, locks) a little at a time
+   between answers. The first batch and the last ones are small, so that the
+   first request leaves soon and little is left to close after the last.
 """
 
 import datetime
@@ -36,6 +43,7 @@ import logging
 import sys
 import threading
 import time
+from collections import deque
 
 from markupsafe import Markup
 from psycopg2.extensions import TRANSACTION_STATUS_INERROR
@@ -50,7 +58,7 @@ from ..magento_client import MagentoError
 from ..magento_client.client import is_array_limit
 from ..magento_export.advice import NEEDS_ACTION, failure_kind
 from ..magento_export.payload import creditmemo_comment, invoice_comment
-from ..magento_export.pipeline import InFlight
+from ..magento_export.pipeline import InFlight, NotSent
 from ..magento_export.policy import (
     DEFAULT_LOST_ANSWER_GRACE,
     DOCUMENTS,
@@ -60,20 +68,26 @@ from ..magento_export.policy import (
     failure_outcome,
     may_post_again,
 )
-from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, export_document
+from ..magento_export.sender import ExportJob, NoMatchingMagentoInvoice, NumbersLookup, export_document
 
 _logger = logging.getLogger(__name__)
 
 
 BATCH_SIZE = 200
+# The first batch of a run, and the last BATCH_SIZE documents, go in batches
+# this small: Magento gets its first request sooner, and the last batch's
+# closing (numbers, notes), which no request overlaps, is short.
+EDGE_BATCH_SIZE = 40
 # More documents than this, asked for from a screen, are exported in the
 # background (ir.config_parameter magento_invoice_export.background_threshold).
 DEFAULT_BACKGROUND_THRESHOLD = 20
 # Outcomes committed together: at most this many, at most this many seconds old.
 COMMIT_EVERY = 50
 # Seconds a thread may hold the GIL while another waits, during a batch's requests.
-GIL_SWITCH_INTERVAL = 0.0005
+GIL_SWITCH_INTERVAL = 0.0001
 COMMIT_SECONDS = 2.0
+# Exported documents announced (number, note, log line) between two answers.
+ANNOUNCE_CHUNK = 50
 # First key of our advisory locks ("MAGE"), the second being the invoice id.
 LOCK_NAMESPACE = 0x4D414745
 FIELDS_READ_AFTER_LOCK = ["magento_invoice_id", "magento_export_sent_at", "magento_export_attempts", "state"]
@@ -339,7 +353,6 @@ class MagentoInvoiceExporter(models.AbstractModel):
 
     def _run_instance(self, instance, log, move_ids, skipped):
         """The run itself, batch after batch; returns its finished log."""
-        Move = self.env["account.move"].sudo()
         # A queued run taken up again after its worker died goes on counting.
         counts = {
             "exported": log.exported_count,
@@ -354,16 +367,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             stop = str(error.args[0])
         if not stop:
             self._fill_numbers(instance, log, client_factory)
-        done = 0
-        for batch_ids in split_every(BATCH_SIZE, move_ids, list):
-            if stop:
-                break
-            stop = self._export_batch(instance, Move.browse(batch_ids), log, counts, client_factory)
-            done += len(batch_ids)
-            log._heartbeat()
-            # Memory stays flat however many batches a run takes.
-            self.env.invalidate_all()
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(move_ids) - done)
+            stop = self._export_batches(instance, move_ids, log, counts, client_factory)
         if stop:
             summary = self.env._("The run stopped: %(reason)s", reason=stop)
         else:
@@ -389,25 +393,187 @@ class MagentoInvoiceExporter(models.AbstractModel):
         self._commit()
         return log
 
-    def _export_batch(self, instance, moves, log, counts, client_factory):
-        """Export one batch; return a reason to stop the run, or None."""
+    def _export_batches(self, instance, move_ids, log, counts, client_factory):
+        """Export the run's documents as one stream of requests; return a
+        reason to stop the run, or None.
+
+        The documents go in batches of BATCH_SIZE, each locked, checked and
+        prepared while the requests of the one before are still travelling,
+        and closed (numbers learned, notes written, locks released) in Odoo's
+        idle time between answers: Magento's pace, not Odoo's bookkeeping,
+        sets the speed of the run.
+        """
+        Move = self.env["account.move"].sudo()
+        to_open = deque(_batches(move_ids))
+        sink = _Sink(self, log)
+        outcomes = _Outcomes(self, instance, sink, counts)
+        batches = []  # opened and not closed yet
+        batch_of = {}  # move id -> its open batch
+        travelling = {}  # move id -> (move, job): sent or to be sent, no answer yet
+        claimed = {}  # order id -> Magento ids linked already (shared by the order's jobs)
+        chores = deque()  # closings of batches, done a little at a time between answers
+        progress = {"done": 0}
+        streaming = True
+        local = threading.local()
+
+        def send(job):
+            if not hasattr(local, "client"):
+                local.client = client_factory()
+            if isinstance(job, NumbersLookup):
+                return job.send(local.client)
+            try:
+                return export_document(local.client, job)
+            except MagentoError as error:
+                if error.instance_fault:
+                    # The instance's own fault (credentials, address): no
+                    # other request of this run leaves after this one.
+                    runner.cancel()
+                raise
+
+        def more():
+            while to_open and not outcomes.stop:
+                ids = to_open.popleft()
+                # Outcomes not committed yet must not be rolled back by what
+                # opening a batch commits or rolls back.
+                outcomes.commit()
+                batch = self._open_batch(instance, Move.browse(ids), sink, counts, client_factory, claimed, travelling)
+                progress["done"] += len(ids)
+                self.env["ir.cron"]._notify_progress(done=progress["done"], remaining=len(move_ids) - progress["done"])
+                if isinstance(batch, str):
+                    outcomes.stop = batch
+                    runner.cancel()
+                    return None
+                if batch is None:
+                    continue
+                batches.append(batch)
+                for job in batch.jobs:
+                    batch_of[job.move_id] = batch
+                    travelling[job.move_id] = (batch.by_id[job.move_id], job)
+                return batch.jobs
+            return None
+
+        def before_send(job):
+            if not job.may_post:
+                return None
+            batch = batch_of[job.move_id]
+            if job.move_id in batch.marked:
+                return None
+            # The outcomes recorded so far go first: the marks' commit must
+            # not carry them unaccounted for.
+            outcomes.commit()
+            # Mark this document and the rest of its batch in one write (each
+            # commit costs the ORM's cache): durable before any of their
+            # requests leaves, so that if Odoo dies, the next run looks them
+            # up instead of posting blindly.
+            window = [job.move_id] + [
+                j.move_id for j in batch.jobs if j.may_post and j.move_id not in batch.marked and j is not job
+            ]
+            batch.moves.browse(window)._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+            if not self._commit_outcome():
+                # The mark is not durable: this request must not leave now.
+                counts["retry"] = counts.get("retry", 0) + 1
+                return False
+            batch.marked.update(window)
+            return True
+
+        def idle():
+            if not chores:
+                return False
+            try:
+                next(chores[0])
+            except StopIteration:
+                chores.popleft()
+            return True
+
+        def answered(batch, job):
+            travelling.pop(job.move_id, None)
+            batch.left -= 1
+            if batch.left:
+                return
+            # Every answer of the batch is in: learn its numbers, among the
+            # other batches' requests.
+            outcomes.commit()
+            batch.exported = outcomes.take(batch.by_id)
+            unknown = [result.invoice_id for _job, result in batch.exported if not result.increment_id]
+            if unknown and streaming and not runner.cancelled:
+                kind = "creditmemos" if batch.jobs[0].is_creditmemo else "invoices"
+                runner.add([NumbersLookup(kind, min(unknown), max(unknown), batch=batch)])
+            else:
+                chores.append(self._close_batch(batch, None, client_factory, sink, outcomes, batches, batch_of, log))
+
+        runner = InFlight(send, instance.export_concurrency)
+        # Odoo's thread works in Python between answers: a worker waiting
+        # for the GIL to read its answer must not wait its default 5 ms.
+        switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch_interval, GIL_SWITCH_INTERVAL))
+        try:
+            stream = runner.run(
+                [],
+                key=lambda job: job.magento_order_id,
+                before_send=before_send,
+                more=more,
+                idle=idle,
+                report_unsent=True,
+            )
+            for job, result, error in stream:
+                if isinstance(job, NumbersLookup):
+                    if error is not None and not isinstance(error, NotSent):
+                        _logger.info("Magento: numbers of new %s not learned now (%s)", job.kind, error)
+                    # Not sent (the run stopped): asked once the stream is over.
+                    documents = result if error is None else None if isinstance(error, NotSent) else []
+                    chores.append(
+                        self._close_batch(job.batch, documents, client_factory, sink, outcomes, batches, batch_of, log)
+                    )
+                    continue
+                batch = batch_of[job.move_id]
+                if isinstance(error, NotSent):
+                    if job.move_id in batch.marked and not job.uncertain:
+                        batch.unsent.append(job.move_id)
+                else:
+                    stops = outcomes.add(batch.by_id[job.move_id], job, result, error)
+                    if stops and not outcomes.stop:
+                        outcomes.stop = instance._explain_error(error)
+                        runner.cancel()
+                answered(batch, job)
+            streaming = False
+            sys.setswitchinterval(switch_interval)
+            # Jobs the stopped run never handed to a worker.
+            for job in runner.unsent:
+                if isinstance(job, NumbersLookup):
+                    continue
+                batch = batch_of.get(job.move_id)
+                if batch is not None and job.move_id in travelling:
+                    if job.move_id in batch.marked and not job.uncertain:
+                        batch.unsent.append(job.move_id)
+                    answered(batch, job)
+            while chores:
+                idle()
+        finally:
+            sys.setswitchinterval(switch_interval)
+            for batch in batches:
+                self._unlock(batch.locked)
+        return outcomes.stop
+
+    def _open_batch(self, instance, moves, sink, counts, client_factory, claimed, travelling):
+        """Lock, check and prepare one batch: a :class:`_Batch` with jobs to
+        send, None when none is left to send, or a reason to stop the run."""
         locked = self._lock(moves)
         counts["busy"] = counts.get("busy", 0) + len(moves) - len(locked)
+        moves = moves.browse(locked)
+        batch = None
         try:
-            moves = moves.browse(locked)
             # Another run may have exported them between our search and the lock.
             moves.invalidate_recordset([*FIELDS_READ_AFTER_LOCK, "magento_export_state"])
             moves = moves.filtered(lambda m: m.magento_export_state in EXPORTABLE)
             if not moves:
                 return None
-            jobs = self._prepare_jobs(instance, moves)
+            jobs = self._prepare_jobs(instance, moves, claimed)
             try:
                 check = self._check_refunds_before_sending if jobs[0].is_creditmemo else self._check_before_sending
-                refused = check(jobs, moves, client_factory)
+                refused = check(jobs, moves, client_factory, list(travelling.values()))
             except MagentoError as error:
                 # Asking Magento about the order met the instance's own fault.
                 return instance._explain_error(error)
-            sink = _Sink(self, log)
             for job, problem, in_magento in refused:
                 self._record_refusal(moves.browse(job.move_id), job, problem, sink, in_magento)
                 counts["failed"] += 1
@@ -417,81 +583,47 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 sink.flush()
                 # Refused again by the next run if a concurrent change rolls this back.
                 self._commit_outcome()
-            if not jobs:
-                return None
-
-            local = threading.local()
-
-            def send(job):
-                if not hasattr(local, "client"):
-                    local.client = client_factory()
-                try:
-                    return export_document(local.client, job)
-                except MagentoError as error:
-                    if error.instance_fault:
-                        # The instance's own fault (credentials, address): no
-                        # other request of this run leaves after this one.
-                        runner.cancel()
-                    raise
-
-            by_id = {move.id: move for move in moves}
-            marked = set()
-            ahead = 4 * instance.export_concurrency
-            outcomes = _Outcomes(self, instance, sink, counts)
-
-            def before_send(job):
-                if not job.may_post or job.move_id in marked:
-                    return
-                # The outcomes recorded so far go first: the marks' commit must
-                # not carry them unaccounted for.
-                outcomes.commit()
-                # Mark this invoice and the next few to be sent in one write:
-                # durable before any of their requests leaves, so that if Odoo
-                # dies, the next run looks them up instead of posting blindly.
-                window = [job.move_id] + [
-                    j.move_id for j in jobs if j.may_post and j.move_id not in marked and j is not job
-                ][: ahead - 1]
-                moves.browse(window)._magento_write({"magento_export_sent_at": fields.Datetime.now()})
-                if not self._commit_outcome():
-                    # The mark is not durable: this request must not leave now.
-                    counts["retry"] = counts.get("retry", 0) + 1
-                    return False
-                marked.update(window)
-                return True
-
-            runner = InFlight(send, instance.export_concurrency)
-            # Odoo's thread works in Python between answers: a worker waiting
-            # for the GIL to read its answer must not wait its default 5 ms.
-            switch_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(switch_interval, GIL_SWITCH_INTERVAL))
-            try:
-                for job, result, error in runner.run(jobs, key=lambda j: j.magento_order_id, before_send=before_send):
-                    stops = outcomes.add(by_id[job.move_id], job, result, error)
-                    if stops and not outcomes.stop:
-                        outcomes.stop = instance._explain_error(error)
-                        runner.cancel()
-            finally:
-                sys.setswitchinterval(switch_interval)
-            outcomes.commit()
-            self._announce(outcomes.exported, client_factory, sink)
-            stop = outcomes.stop
-            # Marked ahead but never sent (the run stopped): nothing is unknown about them.
-            unsent = moves.browse([job.move_id for job in runner.unsent if job.move_id in marked and not job.uncertain])
-            if unsent:
-                unsent._magento_write({"magento_export_sent_at": False})
-                # Rolled back, they are only looked up once more: never posted twice.
-                self._commit_outcome()
-            if not jobs[0].is_creditmemo:
-                self._wake_waiting_credit_notes(moves.browse([job.move_id for job, _result in outcomes.exported]))
-            return stop
+            if jobs:
+                batch = _Batch(locked, moves, jobs)
+            return batch
         finally:
-            self._unlock(locked)
+            if batch is None:
+                self._unlock(locked)
+
+    def _close_batch(self, batch, documents, client_factory, sink, outcomes, batches, batch_of, log):
+        """Close a batch whose answers are all in, a step at a time (a
+        generator): numbers, notes and log lines; marks of what was never sent
+        cleared; credit notes waiting for its invoices woken; locks released.
+        ``documents`` is what the look-up of its new numbers found, None when
+        it has still to be asked."""
+        if documents is None:
+            documents = self._learn_numbers(batch.exported, client_factory)
+        yield from self._announce(batch, documents, sink, outcomes)
+        outcomes.commit()
+        # Marked ahead but never sent (the run stopped): nothing is unknown about them.
+        unsent = batch.moves.browse(batch.unsent)
+        if unsent:
+            unsent._magento_write({"magento_export_sent_at": False})
+            # Rolled back, they are only looked up once more: never posted twice.
+            self._commit_outcome()
+        if not batch.jobs[0].is_creditmemo:
+            self._wake_waiting_credit_notes(batch.moves.browse([job.move_id for job, _result in batch.exported]))
+        self._unlock(batch.locked)
+        batches.remove(batch)
+        for job in batch.jobs:
+            batch_of.pop(job.move_id, None)
+        log._heartbeat()
+        # Memory stays flat however many batches a run takes.
+        self.env.invalidate_all()
 
     # ------------------------------------------------------------------
     # Jobs and outcomes
     # ------------------------------------------------------------------
-    def _prepare_jobs(self, instance, moves):
-        """One :class:`ExportJob` per move of the batch (all of one document)."""
+    def _prepare_jobs(self, instance, moves, claimed=None):
+        """One :class:`ExportJob` per move of the batch (all of one document).
+
+        ``claimed`` (order id -> Magento invoice ids linked already) is the
+        run's, shared by an order's jobs in every batch."""
         if moves[:1].move_type == "out_refund":
             return self._prepare_creditmemo_jobs(instance, moves)
         # Orders whose Magento invoices may be looked up: after a lost answer,
@@ -500,7 +632,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
         uncertain_orders |= moves.magento_sale_order_id.filtered(
             lambda order: any(order.order_line.mapped("magento_qty_invoiced"))
         )
-        claimed = {}
+        claimed = {} if claimed is None else claimed
         if uncertain_orders:
             # Magento invoices already linked to other Odoo invoices of these
             # orders must not be adopted by items.
@@ -587,7 +719,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             waiting._recompute_recordset(["magento_export_state", "magento_export_reason"])
             self._commit_outcome()
 
-    def _check_before_sending(self, jobs, moves, client_factory):
+    def _check_before_sending(self, jobs, moves, client_factory, travelling=()):
         """``[(job, problem)]`` for the jobs Magento would refuse or silently change.
 
         Nothing is sent for them. What is left of an item is what was ordered,
@@ -596,7 +728,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
         checkout) can only be *linked*: a job reaching into it is marked
         ``link_only`` and must match one of Magento's own invoices. A fractional
         quantity of an item Magento counts in whole units would be truncated
-        there (docs/magento-behaviour.md §5): refused.
+        there (docs/magento-behaviour.md §5): refused. ``travelling`` are the
+        run's ``(move, job)`` sent or about to be, whose answer is not in: their
+        goods count as taken, as earlier jobs of the batch do.
         """
         orders, items, failures = self._order_items(jobs, moves, client_factory)
         by_id = {move.id: move for move in moves}
@@ -615,6 +749,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     own_taken[key] = own_taken.get(key, 0.0) + qty
                 if is_credited:
                     credited.setdefault(key, []).append(move.magento_invoice_ref)
+        for move, job in travelling:
+            for item_id, qty in job.items:
+                key = (move.magento_sale_order_id.id, item_id)
+                taken[key] = taken.get(key, 0.0) + qty
         refused = []
         for job in sorted(jobs, key=lambda j: j.move_id):
             order_id = by_id[job.move_id].magento_sale_order_id.id
@@ -710,13 +848,14 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 unknown |= order
         return orders, items, self._learn_quantity_kinds(unknown, items, client_factory)
 
-    def _check_refunds_before_sending(self, jobs, moves, client_factory):
+    def _check_refunds_before_sending(self, jobs, moves, client_factory, travelling=()):
         """``[(job, problem, False)]`` for the credit memos Magento would refuse
         or silently cut: a fractional quantity of a whole-unit item, or more of
         an item than Magento has left to refund (what exported invoices took,
         less what exported credit notes gave back). Through an invoice (online),
         Magento caps each quantity at what that invoice has left, silently: the
-        same check, against that invoice (docs/magento-behaviour.md §8)."""
+        same check, against that invoice (docs/magento-behaviour.md §8).
+        ``travelling`` credit notes, whose answer is not in, count as refunded."""
         orders, items, failures = self._order_items(jobs, moves, client_factory)
         by_id = {move.id: move for move in moves}
         exported = self._exported(orders, ("out_invoice", "out_refund"))
@@ -730,6 +869,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 on_invoice[(invoice.id, int(item_id))] = on_invoice.get((invoice.id, int(item_id)), 0.0) + sign * qty
                 if sign > 0:
                     invoiced[key] = invoiced.get(key, 0.0) + qty
+        for move, job in travelling:
+            self._refund_taken(move, job, left, on_invoice)
         refused = []
         for job in sorted(jobs, key=lambda j: j.move_id):
             move = by_id[job.move_id]
@@ -767,11 +908,18 @@ class MagentoInvoiceExporter(models.AbstractModel):
             if problems:
                 refused.append((job, " ".join(problems), False))
                 continue
-            for item_id, qty in job.items:
-                left[(order_id, item_id)] = left.get((order_id, item_id), 0.0) - qty
-                if invoice:
-                    on_invoice[(invoice.id, item_id)] = on_invoice.get((invoice.id, item_id), 0.0) - qty
+            self._refund_taken(move, job, left, on_invoice)
         return refused
+
+    @staticmethod
+    def _refund_taken(move, job, left, on_invoice):
+        """What a credit memo on its way takes from what is left to refund."""
+        order_id = move.magento_sale_order_id.id
+        invoice = move._magento_refunded_invoice() if job.refund_invoice_id else None
+        for item_id, qty in job.items:
+            left[(order_id, item_id)] = left.get((order_id, item_id), 0.0) - qty
+            if invoice:
+                on_invoice[(invoice.id, item_id)] = on_invoice.get((invoice.id, item_id), 0.0) - qty
 
     def _whole_units_problem(self, info, qty, refund):
         """A fractional quantity of an item Magento counts in whole units: an
@@ -886,49 +1034,56 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 move._magento_write({"magento_invoice_ref": numbers[move.magento_invoice_id]})
         self._commit_outcome()
 
-    def _announce(self, exported, client_factory, sink):
-        """Numbers, chatter notes and log lines of a batch's exported documents.
-
-        New documents' numbers (and credit memos' totals) come from one
-        look-up for the batch (client.documents_between); if Magento cannot
-        tell now, the note gives the id and a later run fills the number.
-        """
-        if not exported:
-            return
+    def _learn_numbers(self, exported, client_factory):
+        """Magento's documents holding the numbers of ``exported``'s new ones
+        (one look-up, client.documents_between), [] if Magento cannot tell now."""
         unknown = [result.invoice_id for _job, result in exported if not result.increment_id]
-        found = {}
-        if unknown:
-            kind = "creditmemos" if exported[0][0].is_creditmemo else "invoices"
-            try:
-                documents = client_factory().documents_between(kind, min(unknown), max(unknown))
-            except MagentoError as error:
-                _logger.info("Magento: numbers of new %s not learned now (%s)", kind, error)
-                documents = []
-            found = {int(document["entity_id"]): document for document in documents}
-        Move = self.env["account.move"].sudo()
-        for _job, result in exported:
+        if not unknown:
+            return []
+        kind = "creditmemos" if exported[0][0].is_creditmemo else "invoices"
+        try:
+            return client_factory().documents_between(kind, min(unknown), max(unknown))
+        except MagentoError as error:
+            _logger.info("Magento: numbers of new %s not learned now (%s)", kind, error)
+            return []
+
+    def _announce(self, batch, documents, sink, outcomes):
+        """Numbers, chatter notes and log lines of a batch's exported
+        documents, a few at a time (a generator: the run answers Magento in
+        between). ``documents`` is what the batch's look-up found; a document
+        missing there is noted by its id, and a later run fills its number."""
+        found = {int(document["entity_id"]): document for document in documents}
+        for _job, result in batch.exported:
             document = found.get(result.invoice_id)
             if document is not None:
                 result.increment_id, result.document = document.get("increment_id"), document
-        # Once more if PostgreSQL refuses the commit (a payment registered meanwhile).
-        for _attempt in range(2):
-            for job, result in exported:
-                move = Move.browse(job.move_id)
-                totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
-                if result.increment_id or totals_warning:
-                    move._magento_write(
-                        {"magento_invoice_ref": result.increment_id or False, "magento_totals_warning": totals_warning}
-                    )
-                self._announce_one(move, job, result, sink, totals_warning)
-            try:
-                sink.flush()
-            except PG_CONCURRENCY_ERRORS:
-                self._rollback()
+        for chunk in split_every(ANNOUNCE_CHUNK, batch.exported, list):
+            # Outcomes recorded meanwhile are committed first: a refused
+            # commit below rolls back this chunk only.
+            outcomes.commit()
+            # Once more if PostgreSQL refuses the commit (a payment registered meanwhile).
+            for _attempt in range(2):
+                for job, result in chunk:
+                    move = batch.by_id[job.move_id]
+                    totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
+                    if result.increment_id or totals_warning:
+                        move._magento_write(
+                            {
+                                "magento_invoice_ref": result.increment_id or False,
+                                "magento_totals_warning": totals_warning,
+                            }
+                        )
+                    self._announce_one(move, job, result, sink, totals_warning)
+                try:
+                    sink.flush()
+                except PG_CONCURRENCY_ERRORS:
+                    self._rollback()
+                    sink.clear()
+                    continue
+                if self._commit_outcome():
+                    break
                 sink.clear()
-                continue
-            if self._commit_outcome():
-                return
-            sink.clear()
+            yield
 
     def _announce_one(self, move, job, result, sink, totals_warning):
         ref = result.increment_id or f"#{result.invoice_id}"
@@ -1242,6 +1397,31 @@ class _Sink:
         self.clear()
 
 
+def _batches(ids):
+    """``ids`` cut into batches: BATCH_SIZE, but EDGE_BATCH_SIZE at both ends."""
+    head, rest = ids[:EDGE_BATCH_SIZE], ids[EDGE_BATCH_SIZE:]
+    tail_start = max(len(rest) - BATCH_SIZE, 0)
+    middle, tail = rest[:tail_start], rest[tail_start:]
+    batches = [head] if head else []
+    batches += split_every(BATCH_SIZE, middle, list)
+    batches += split_every(EDGE_BATCH_SIZE, tail, list)
+    return batches
+
+
+class _Batch:
+    """A batch of one run: its locks, its jobs, and what became of them."""
+
+    def __init__(self, locked, moves, jobs):
+        self.locked = locked  # advisory locks held until the batch is closed
+        self.moves = moves
+        self.by_id = {move.id: move for move in moves}  # records sharing the batch's prefetch
+        self.jobs = jobs
+        self.left = len(jobs)  # jobs whose answer is not in
+        self.marked = set()  # ids marked "outcome unknown" before sending
+        self.unsent = []  # marked, then never sent (the run stopped)
+        self.exported = []  # (job, result), committed
+
+
 class _Outcomes:
     """A batch's outcomes, recorded in the cache and committed together (see
     the module's doc, point 4); the log shows the counts as they grow."""
@@ -1270,6 +1450,13 @@ class _Outcomes:
             self.exporter._record_success(move, job, result)
         else:
             self.exporter._record_failure(move, job, error, self.sink, self.instance)
+
+    def take(self, ids):
+        """The committed exported ``(job, result)`` of documents in ``ids``,
+        handed over (for their batch's announcement)."""
+        taken = [entry for entry in self.exported if entry[0].move_id in ids]
+        self.exported = [entry for entry in self.exported if entry[0].move_id not in ids]
+        return taken
 
     def commit(self):
         if not self.pending:

@@ -19,6 +19,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import _super_send
 
+from ..models import magento_invoice_exporter as exporter_module
 from ..models.magento_invoice_exporter import LOCK_NAMESPACE
 from .common import MagentoTestCommon
 
@@ -603,7 +604,7 @@ class TestBadInput(ReliabilityCommon):
         )
         self.assertEqual(move.magento_export_attempts, 1)
 
-    def test_second_invoice_beyond_what_the_first_left(self):
+    def _second_invoice_beyond_the_first(self):
         bag, _hoodie = self._products()
         sale_order, order = self._magento_order()
         first = self._invoice(sale_order)
@@ -625,7 +626,22 @@ class TestBadInput(ReliabilityCommon):
             }
         )
         second.action_post()
+        return first, second, order
+
+    def test_second_invoice_beyond_what_the_first_left(self):
+        first, second, order = self._second_invoice_beyond_the_first()
         self._bulk_export()
+        self.assertTrue(first.magento_invoice_id)
+        self.assertFalse(second.magento_invoice_id)
+        self.assertEqual(len(self._invoice_posts(order)), 1)
+        self.assertIn("0.0 left of 2.0 ordered", second.magento_log_line_ids.message)
+
+    def test_second_invoice_beyond_the_first_in_the_next_batch(self):
+        """The next batch is checked while the first one's request travels:
+        what that request asks for counts as invoiced already."""
+        first, second, order = self._second_invoice_beyond_the_first()
+        with patch.object(exporter_module, "BATCH_SIZE", 1), patch.object(exporter_module, "EDGE_BATCH_SIZE", 1):
+            self._bulk_export()
         self.assertTrue(first.magento_invoice_id)
         self.assertFalse(second.magento_invoice_id)
         self.assertEqual(len(self._invoice_posts(order)), 1)
