@@ -9,7 +9,8 @@ How it never duplicates and never loses an id (see README, "Reliability"):
 1. Invoices are locked with PostgreSQL *session* advisory locks, which, unlike
    row locks, survive the commits made below; a lock held by another run (or a
    button click) makes this run leave the invoice alone. A crashed worker's
-   locks die with its connection.
+   locks die with its connection. What the run reads of a locked invoice is
+   read in a transaction begun after the lock (Odoo's are REPEATABLE READ).
 2. Before an invoice's request leaves, the invoice is marked "outcome unknown"
    (``magento_export_sent_at``) and that mark is committed; marks are written
    for the rest of its batch at once, to save commits (marks of invoices
@@ -562,6 +563,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
         moves = moves.browse(locked)
         batch = None
         try:
+            # Odoo's transactions are REPEATABLE READ: this one's snapshot may
+            # predate the moment another run let these documents go, and would
+            # show them as they were (unmarked, while that run's request made
+            # them in Magento). A transaction begun after the locks reads them
+            # as that run left them.
+            self._commit_outcome()
             # Another run may have exported them between our search and the lock.
             moves.invalidate_recordset([*FIELDS_READ_AFTER_LOCK, "magento_export_state"])
             moves = moves.filtered(lambda m: m.magento_export_state in EXPORTABLE)

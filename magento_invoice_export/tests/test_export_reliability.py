@@ -156,8 +156,8 @@ class TestLostResponses(ReliabilityCommon):
     def test_killed_before_the_request_left(self):
         sale_order, order = self._magento_order()
         move = self._invoice(sale_order)
-        # Commit 1: the run's log; commit 2: the invoice's outcome-unknown mark.
-        self.kill_after_commit = 2
+        # Commit 1: the run's log; 2: the new transaction after the lock; 3: the outcome-unknown mark.
+        self.kill_after_commit = 3
         self._export_until_killed()
         self._crash()
         self.assertFalse(self._invoice_posts(order), "killed before the request left")
