@@ -390,6 +390,15 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
+        if len(raw_body) < length:
+            # The client went away mid-request (killed between its headers and
+            # its body). nginx reads the whole body before it hands a request
+            # to PHP (fastcgi_request_buffering, on by default and in Magento's
+            # nginx.conf.sample): Magento never sees it (docs §9). Handed on,
+            # an empty body would be no parameters at all, an invoice of the
+            # whole order without its comment (Webapi/Rest/Request::getBodyParams).
+            self.close_connection = True
+            return
         entry = {
             "method": method,
             "path": split.path,
@@ -672,6 +681,16 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/__double__/clear" and method == "POST":
             magento.clear_faults()
             self._send(200, "true")
+        elif path == "/__double__/requests" and method == "GET":
+            # The journal's entries whose path or query names this text (a soak's diagnostics).
+            text = query.get("about", "")
+            entries = [
+                {key: entry.get(key) for key in ("time", "done", "method", "path", "query", "status")}
+                | {"comment": ((entry.get("json") or {}).get("comment") or {}).get("comment")}
+                for entry in magento.requests()
+                if text in entry["path"] or text in json.dumps(entry["query"])
+            ]
+            self._send(200, json.dumps(entries))
         elif path == "/__double__/state" and method == "GET":
             with store._lock:
                 state = {

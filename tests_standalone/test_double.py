@@ -5,6 +5,7 @@ the requests go over real HTTP with a signed client, as the addon sends them.
 """
 
 import json
+import socket
 import time
 
 import pytest
@@ -362,3 +363,24 @@ def test_latency_is_the_answer_time_work_included(magento, client, order):
     elapsed = time.monotonic() - start
     assert 0.3 <= elapsed < 0.35, elapsed
     assert len(magento.store.invoices) == 1
+
+
+def test_a_body_cut_short_never_reaches_magento(magento, order):
+    """docs §9: nginx hands PHP a request only once its whole body is in; a
+    client killed between its headers and its body creates nothing (Magento
+    would read an empty body as "invoice the whole order")."""
+    token = requests.post(
+        f"{magento.url}/rest/V1/integration/admin/token",
+        json={"username": "admin", "password": "admin123"},
+        timeout=5,
+    ).json()
+    head = (
+        f"POST /rest/V1/order/{order['entity_id']}/invoice HTTP/1.1\r\nHost: {magento.host}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 120\r\n\r\n"
+    )
+    with socket.create_connection((magento.host, magento.port), timeout=5) as sock:
+        sock.sendall(head.encode())
+        sock.shutdown(socket.SHUT_WR)  # the body never comes
+        answer = sock.recv(4096)  # until the double closes the connection
+    assert answer == b""
+    assert not magento.store.invoices
