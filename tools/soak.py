@@ -52,7 +52,8 @@ moves = env["account.move"].search([("magento_instance_id", "!=", False)])
 adopted = env["magento.process.log.line"].search_count([("message", "ilike", "created by an earlier attempt")])
 deferred = env["magento.process.log.line"].search_count([("message", "ilike", "may still be running there")])
 lost = [
-    {"name": m.name, "sent_at": str(m.magento_export_sent_at or ""), "attempts": m.magento_export_attempts,
+    {"name": m.name, "order": m.magento_sale_order_id.magento_order_id,
+     "sent_at": str(m.magento_export_sent_at or ""), "attempts": m.magento_export_attempts,
      "log": [f"{line.create_date} {line.level} {line.message}" for line in m.magento_log_line_ids.sorted("id")]}
     for m in moves.filtered(lambda m: not m.magento_invoice_id)
 ]
@@ -209,6 +210,11 @@ print("RESULT:" + str(scenario.make_credit_notes(env, {args.credit_note_every}))
             print(f"  {move['name']}: marked {move['sent_at'] or 'no'}, {move['attempts']} attempts")
             for line in move["log"]:
                 print(f"    {line}")
+            # And what the double saw of its order.
+            for seen in double.control(f"requests?about=/order/{move['order']}/"):
+                print(f"    double: {seen}")
+            for seen in double.control(f"requests?about=%22{move['order']}%22"):
+                print(f"    double: {seen}")
         print(f"ids on the wrong invoice:    {len(mismatched)}")
         print(f"Magento invoices unknown to Odoo: {len(orphans)}")
         print(f"elapsed:                     {time.monotonic() - started:.0f} s")
