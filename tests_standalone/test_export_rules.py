@@ -1,6 +1,8 @@
 """The export's rules without Odoo: payload, eligibility, failures, in-flight runner."""
 
+import gc
 import threading
+import weakref
 
 import pytest
 from conftest import CONFIGURABLE, SIMPLE
@@ -346,6 +348,30 @@ def test_more_jobs_join_the_stream_before_it_runs_dry():
     assert started.index(("a", 1)) < started.index(("a", 2))
     assert asked[:2] == [0, 0], "the second batch is asked for before any answer of the first"
     assert len(asked) == 4, "asked until it says there are no more"
+
+
+def test_a_long_run_keeps_no_answered_job():
+    """Memory stays flat however long the run (issue 13): once answered, a
+    job is the caller's alone, even one that is its own key (the numbers'
+    look-up, which carries its whole batch)."""
+
+    class Job:
+        def __init__(self, key):
+            self.key = key if key is not None else self
+            self.payload = bytearray(1000)
+
+    def more():
+        batches.append(None)
+        return [Job(None), Job(len(batches))] if len(batches) <= 100 else None
+
+    batches, gone = [], []
+    runner = InFlight(lambda job: None, max_in_flight=4)
+    for job, _result, _error in runner.run([], key=lambda j: j.key, more=more):
+        gone.append(weakref.ref(job))
+    del job
+    gc.collect()
+    kept = [ref for ref in gone if ref() is not None]
+    assert len(gone) == 200 and not kept, f"{len(kept)} answered jobs still held by the runner"
 
 
 def test_idle_work_is_done_while_no_answer_waits():

@@ -129,6 +129,10 @@ class InFlight:
                     busy.discard(job_key)
                     if queues[job_key]:
                         ready.append(job_key)
+                    else:
+                        # Nothing waits under this key: forget it, so that a
+                        # long run keeps no answered job (a look-up is its own key).
+                        del queues[job_key]
 
         workers = [
             threading.Thread(target=worker, name=f"magento-export-{n}", daemon=True) for n in range(self.max_in_flight)
