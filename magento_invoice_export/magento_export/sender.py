@@ -38,6 +38,7 @@ class ExportJob:
     adjustment_positive: float = 0.0
     adjustment_negative: float = 0.0
     refund_invoice_id: int = 0
+    refund_move_id: int = 0  # the Odoo invoice behind refund_invoice_id, for Odoo's checks
     return_to_stock: bool = False
 
     @property

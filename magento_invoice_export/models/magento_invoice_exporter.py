@@ -671,7 +671,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
                 # credit memo names one item with nothing to refund.
                 first = order.order_line.filtered("magento_item_id")[:1]
                 common["items"] = [(first.magento_item_id, 0.0)]
-            online = order.magento_payment_method_id.refund_online
+            refunded = move._magento_refunded_invoice() if order.magento_payment_method_id.refund_online else None
             jobs.append(
                 ExportJob(
                     **common,
@@ -680,7 +680,8 @@ class MagentoInvoiceExporter(models.AbstractModel):
                     shipping_amount=shipping,
                     adjustment_positive=positive,
                     adjustment_negative=negative,
-                    refund_invoice_id=move._magento_refunded_invoice().magento_invoice_id if online else 0,
+                    refund_invoice_id=refunded.magento_invoice_id if refunded else 0,
+                    refund_move_id=refunded.id if refunded else 0,
                     return_to_stock=instance.return_to_stock,
                 )
             )
@@ -885,7 +886,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             if order_id in failures:
                 refused.append((job, failures[order_id], False))
                 continue
-            invoice = move._magento_refunded_invoice() if job.refund_invoice_id else None
+            invoice = move.browse(job.refund_move_id) if job.refund_invoice_id else None
             problems = []
             for item_id, qty in job.items:
                 key = (order_id, item_id)
@@ -922,11 +923,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
     def _refund_taken(move, job, left, on_invoice):
         """What a credit memo on its way takes from what is left to refund."""
         order_id = move.magento_sale_order_id.id
-        invoice = move._magento_refunded_invoice() if job.refund_invoice_id else None
         for item_id, qty in job.items:
             left[(order_id, item_id)] = left.get((order_id, item_id), 0.0) - qty
-            if invoice:
-                on_invoice[(invoice.id, item_id)] = on_invoice.get((invoice.id, item_id), 0.0) - qty
+            if job.refund_invoice_id:
+                key = (job.refund_move_id, item_id)
+                on_invoice[key] = on_invoice.get(key, 0.0) - qty
 
     def _whole_units_problem(self, info, qty, refund):
         """A fractional quantity of an item Magento counts in whole units: an
