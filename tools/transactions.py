@@ -51,7 +51,7 @@ def lock(self, batch):
         path = f"/order/{{target.magento_sale_order_id.magento_order_id}}/invoice$"
         fault = {{"kind": "drop_after", "method": "POST", "path": path}}
         request = urllib.request.Request({url!r} + "/__double__/faults", data=json.dumps(fault).encode(), method="POST")
-        urllib.request.urlopen(request).read()
+        urllib.request.urlopen(request, timeout=10).read()
         with self.env.registry.cursor() as cr:
             other = api.Environment(cr, self.env.uid, {{}})
             instance, invoice = target.magento_instance_id.with_env(other), target.with_env(other)
