@@ -44,7 +44,9 @@ DEFAULT_STORE_VIEWS = ({"id": 1, "code": "default", "name": "Default Store View"
 
 MSG_NO_ROUTE = "Request does not match any route."
 MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."
-MSG_INTERNAL = "Internal Error. Details are available in Magento log file. Report ID: %1"
+MSG_NO_PROCESSOR = "Specified request cannot be processed."
+# ErrorProcessor::maskException sprintf's the report id in: no placeholder, no parameters.
+MSG_INTERNAL = "Internal Error. Details are available in Magento log file. Report ID: {}"
 MSG_BAD_LOGIN = (
     "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later."
 )
@@ -473,7 +475,7 @@ class _Handler(BaseHTTPRequestHandler):
         status = fault.status or 500
         body = fault.body
         if body is None:
-            body = {"message": MSG_INTERNAL, "parameters": [f"webapi-{uuid.uuid4().hex[:13]}"]}
+            body = _masked_500()
         self._send(status, json.dumps(body), entry=entry)
 
     def _route(self, method, path, query, raw_body, entry):
@@ -490,9 +492,14 @@ class _Handler(BaseHTTPRequestHandler):
             store_code = first
             rest_path = rest_path[len(first) + 1 :]
         entry["store_code"] = store_code
+        if not re.match(r"^/V\d+", rest_path):
+            # RequestProcessorPool::getProcessor (module-webapi Controller/Rest/RequestProcessorPool.php:37-47):
+            # the synchronous processor takes only paths starting /V<n> (SynchronousRequestProcessor.php:22,114-120),
+            # so an unknown store code left in the path is this 400, whatever follows.
+            return 400, self._error_body({"message": MSG_NO_PROCESSOR})
         route = _find_route(method, rest_path)
         if route is None:
-            return 404, {"message": MSG_NO_ROUTE}
+            return 404, self._error_body({"message": MSG_NO_ROUTE})
         handler_name, resource, found = route
         try:
             if resource is not None:
@@ -506,14 +513,20 @@ class _Handler(BaseHTTPRequestHandler):
             handler = getattr(self, "_api_" + handler_name)
             return 200, handler(*found.groups(), query=dict(parse_qsl(query, keep_blank_values=True)), body=body)
         except WebapiError as err:
-            return err.status, err.body()
+            return err.status, self._error_body(err.body())
         except UnknownProperty as err:
             if magento.developer_mode:
-                return 500, {
-                    "message": f'Property "{err.args[0]}" does not have accessor method '
-                    f'"get{err.args[0].title().replace("_", "")}" in class "..."'
-                }
-            return 500, {"message": MSG_INTERNAL, "parameters": [f"webapi-{uuid.uuid4().hex[:13]}"]}
+                # NameFinder::getGetterMethodName names the property as a getter would.
+                name = "".join(part[:1].upper() + part[1:] for part in err.args[0].split("_"))
+                message = f'Property "{name}" does not have accessor method "get{name}" in class "{err.args[1]}".'
+                return 500, self._error_body({"message": message})
+            return 500, _masked_500()
+
+    def _error_body(self, body):
+        """Developer mode adds a ``trace`` to every error body (framework/Webapi/Rest/Response.php:106-110)."""
+        if self.magento.developer_mode:
+            body["trace"] = "#0 {main}"
+        return body
 
     def _authorize(self, method, path, query, resource):
         magento = self.magento
@@ -706,6 +719,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(state))
         else:
             self._send(404, json.dumps({"message": MSG_NO_ROUTE}))
+
+
+def _masked_500():
+    """Production's body for an unexpected exception: the report id filled in, nothing else
+    (vendor/magento/framework/Webapi/ErrorProcessor.php:37,147-165)."""
+    return {"message": MSG_INTERNAL.format(f"webapi-{uuid.uuid4().hex[:13]}")}
 
 
 def _find_route(method, rest_path):

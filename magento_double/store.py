@@ -156,7 +156,7 @@ def parameter(body, camel, snake):
     return body.get(snake) if value is None else value
 
 
-def properties(data, names):
+def properties(data, names, interface="Magento\\Framework\\Api\\ExtensionAttributesInterface"):
     """An object's properties as ServiceInputProcessor::_createFromArray reads them (§4).
 
     It looks a getter up by ``snakeCaseToUpperCamelCase`` of the key, and PHP
@@ -173,7 +173,7 @@ def properties(data, names):
     for key, value in data.items() if isinstance(data, dict) else ():
         name = known.get(str(key).replace("_", "").lower())
         if name is None:
-            raise UnknownProperty(str(key))
+            raise UnknownProperty(str(key), interface)
         found[name] = (key, value)
     return found
 
@@ -340,10 +340,9 @@ class Store:
                 "updated_at": created_at or now(),
                 "shipping_amount": number(shipping_amount),
                 "base_shipping_amount": number(shipping_amount / rate),
-                "total_invoiced": 0,
-                "total_paid": 0,
-                "base_total_paid": 0,
-                # The *_refunded totals stay null (omitted) until a credit memo.
+                # The invoiced, paid and *_refunded totals stay null (omitted) until
+                # an invoice or a credit memo: DataObjectProcessor leaves out null
+                # values (vendor/magento/framework/Reflection/DataObjectProcessor.php:90-152).
                 "items": [],
                 "payment": {
                     "method": payment_method,
@@ -567,7 +566,7 @@ class Store:
         if not isinstance(body, dict):
             raise WebapiError(400, "Decoding error.")
         requested = {}
-        for item_id, qty in self._parse_items(body, required=True):
+        for item_id, qty in self._parse_items(body, required=True, kind="Invoice"):
             # InvoiceDocumentFactory keys the items by order item: a repeated id
             # overwrites the earlier one, it is not added (docs/magento-behaviour.md §5).
             requested[item_id] = qty
@@ -577,11 +576,11 @@ class Store:
             to_bool(body.get("notify")),
             to_bool(body.get("capture")),
             to_bool(append),
-            self._parse_comment(body),
+            self._parse_comment(body, "Invoice"),
         )
 
     @staticmethod
-    def _parse_items(body, required):
+    def _parse_items(body, required, kind):
         """The ``items`` parameter: ``[(order_item_id, qty)]`` in the order sent.
 
         Invoice items need both fields; a credit memo item's missing field stays
@@ -595,20 +594,22 @@ class Store:
         for entry in items:
             if not isinstance(entry, dict):
                 raise type_error(entry, "object", "items")
-            found = properties(entry, ("order_item_id", "qty", "extension_attributes"))
+            interface = f"Magento\\Sales\\Api\\Data\\{kind}ItemCreationInterface"
+            found = properties(entry, ("order_item_id", "qty", "extension_attributes"), interface)
             item_id = numeric_property(found, "order_item_id", "int", required)
             parsed.append((item_id, numeric_property(found, "qty", "float", required)))
         return parsed
 
     @staticmethod
-    def _parse_comment(body):
+    def _parse_comment(body, kind):
         """The ``comment`` object: ``{"comment", "is_visible_on_front"}`` or None."""
         comment = body.get("comment")
         if comment is None:
             return None
         if not isinstance(comment, dict):
             raise type_error(comment, "object", "comment")
-        found = properties(comment, ("comment", "is_visible_on_front", "extension_attributes"))
+        interface = f"Magento\\Sales\\Api\\Data\\{kind}CommentCreationInterface"
+        found = properties(comment, ("comment", "is_visible_on_front", "extension_attributes"), interface)
         visible = numeric_property(found, "is_visible_on_front", "int")
         return {"comment": (found.get("comment") or (None, None))[1], "is_visible_on_front": visible or 0}
 
@@ -725,8 +726,10 @@ class Store:
                         "qty": number(qty),
                         "price": order_item["price"],
                         "base_price": order_item["base_price"],
-                        "row_total": number(row_total),
-                        "base_row_total": number(base_row_total),
+                        # A dummy's row totals are never computed: null, left out
+                        # (module-sales Model/Order/Invoice/Total/Subtotal.php:24-28).
+                        "row_total": None if dummy else number(row_total),
+                        "base_row_total": None if dummy else number(base_row_total),
                     }
                 )
                 order_item["qty_invoiced"] = number(order_item["qty_invoiced"] + qty)
@@ -748,8 +751,9 @@ class Store:
                 "base_to_order_rate": order["base_to_order_rate"],
                 "subtotal": number(subtotal),
                 "base_subtotal": number(base_subtotal),
-                "shipping_amount": number(shipping),
-                "base_shipping_amount": number(base_shipping),
+                # A later invoice's shipping is null, left out (docs §6).
+                "shipping_amount": number(shipping) if first else None,
+                "base_shipping_amount": number(base_shipping) if first else None,
                 "tax_amount": 0,
                 "base_tax_amount": 0,
                 "discount_amount": 0,
@@ -757,9 +761,10 @@ class Store:
                 "base_grand_total": number(base_grand_total),
                 "total_qty": number(total_qty),
                 "can_void_flag": 0,
-                "email_sent": 1 if notify else 0,
-                "send_email": 1 if notify else 0,
-                "is_used_for_refund": 0,
+                # Set once the e-mail went out (Email/Sender/InvoiceSender.php:161-163), else
+                # null; send_email and a null is_used_for_refund are never shown (not in
+                # Api/Data/InvoiceInterface.php, or null: docs §6).
+                "email_sent": 1 if notify else None,
                 "created_at": now(),
                 "updated_at": now(),
                 "items": items,
@@ -775,11 +780,11 @@ class Store:
             if comment is not None:
                 invoice["comments"].append(self._comment(comment, invoice_id, notify, append_comment))
             self.invoices[invoice_id] = invoice
-            order["total_invoiced"] = number(order["total_invoiced"] + grand_total)
+            order["total_invoiced"] = number((order.get("total_invoiced") or 0) + grand_total)
             order["base_total_invoiced"] = number((order.get("base_total_invoiced") or 0) + base_grand_total)
             # Invoice::pay(): the order's and the payment's paid totals (Order/Invoice.php:358-381).
-            order["total_paid"] = number(order["total_paid"] + grand_total)
-            order["base_total_paid"] = number(order["base_total_paid"] + base_grand_total)
+            order["total_paid"] = number((order.get("total_paid") or 0) + grand_total)
+            order["base_total_paid"] = number((order.get("base_total_paid") or 0) + base_grand_total)
             order["total_due"] = number(order["grand_total"] - order["total_paid"])
             order["base_total_due"] = number(order["base_grand_total"] - order["base_total_paid"])
             order["payment"].update(
@@ -801,7 +806,7 @@ class Store:
         """``Order::canCreditmemo`` (vendor/magento/module-sales/Model/Order.php:695-735)."""
         if order["state"] in REFUND_BLOCKING_STATES:
             return False
-        left = php_round(order["total_paid"]) - (order.get("total_refunded") or 0)
+        left = php_round(order.get("total_paid") or 0) - (order.get("total_refunded") or 0)
         if abs(order["grand_total"]) < 0.0001:
             return False  # canCreditmemoForZeroTotal: such an order is complete anyway
         # A first memo's adjustment fee (adjustment_negative) left over counts as nothing left.
@@ -876,11 +881,12 @@ class Store:
         check_array_limit(body, CREDITMEMO_ITEM_TYPE, input_limits)
         if not isinstance(body, dict):
             raise WebapiError(400, "Decoding error.")
-        items = self._parse_items(body, required=False)
-        comment = self._parse_comment(body)
+        items = self._parse_items(body, required=False, kind="Creditmemo")
+        comment = self._parse_comment(body, "Creditmemo")
         arguments = properties(
             body.get("arguments"),
             ("shipping_amount", "adjustment_positive", "adjustment_negative", "extension_attributes"),
+            "Magento\\Sales\\Api\\Data\\CreditmemoCreationArgumentsInterface",
         )
         request = {
             name: numeric_property(arguments, name, "float")
@@ -947,7 +953,7 @@ class Store:
         if shipping is None and invoice is not None:
             # :139-143,345-359: the shipping left, capped at this invoice's.
             left = order["base_shipping_amount"] - (order.get("base_shipping_refunded") or 0)
-            shipping = min(left, invoice["base_shipping_amount"])
+            shipping = min(left, invoice.get("base_shipping_amount") or 0)
         self._collect_refund_totals(order, memo, shipping, request)
         return memo
 
@@ -1106,7 +1112,7 @@ class Store:
         """
         if order["state"] in REFUND_BLOCKING_STATES:
             return [render(MSG_REFUND_BAD_STATE, order["status"])]
-        paid = order["total_paid"] or 0
+        paid = order.get("total_paid") or 0
         left = php_round(paid) - (order.get("total_refunded") or 0)
         if abs(left) < 0.0001 and not (paid == 0 and self.allow_zero_grandtotal):
             return [MSG_CANNOT_REFUND]
@@ -1149,8 +1155,9 @@ class Store:
         """vendor/magento/module-sales/Model/Order/Creditmemo/Validation/TotalsValidator.php:34-51:
         the base amounts; the amount left is shown as PHP prints a float."""
         refunded = order.get("base_total_refunded") or 0
-        if php_round(refunded + memo["base_grand_total"]) > php_round(order["base_total_paid"]):
-            return [render(MSG_MOST_MONEY, float(order["base_total_paid"] - refunded))]
+        paid = order.get("base_total_paid") or 0
+        if php_round(refunded + memo["base_grand_total"]) > php_round(paid):
+            return [render(MSG_MOST_MONEY, float(paid - refunded))]
         return []
 
     def _refund_item_message(self, order, item_id, qty):
@@ -1306,14 +1313,14 @@ class Store:
                 "qty": number(line["qty"]),
                 "price": line["item"]["price"],
                 "base_price": line["item"]["base_price"],
-                "row_total": number(line.get("row_total") or 0),
-                "base_row_total": number(line.get("base_row_total") or 0),
+                # Dummies get no row totals (Creditmemo/Total/Subtotal.php:22-28): null, left out.
+                "row_total": money(line.get("row_total")),
+                "base_row_total": money(line.get("base_row_total")),
             }
             for line in memo["lines"]
             if line["qty"] > 0
         ]
         comment = request["comment"]
-        notified = request["notify"] and request["append_comment"]
         record = {
             "entity_id": memo_id,
             "increment_id": f"{memo_id:09d}",
@@ -1327,10 +1334,9 @@ class Store:
             "base_discount_amount": 0,
             "tax_amount": 0,
             "base_tax_amount": 0,
-            "email_sent": 1 if request["notify"] else 0,
-            "send_email": 1 if request["notify"] else 0,
-            "customer_note": comment.get("comment") if comment else None,
-            "customer_note_notify": (1 if notified else 0) if comment else None,
+            # Only getters of Api/Data/CreditmemoInterface.php are shown: no send_email
+            # or customer_note*; email_sent once the e-mail went out, else null.
+            "email_sent": 1 if request["notify"] else None,
             "transaction_id": memo.get("transaction_id"),
             "created_at": now(),
             "updated_at": now(),
