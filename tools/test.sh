@@ -33,6 +33,63 @@ FAILED=0
 PASSED_TOTAL=0
 FAILED_TOTAL=0
 
+# odoo_suite MODULES LOG POT: install MODULES with the addon's tests in a
+# throwaway database and run them (then export the translation template to POT,
+# when given); prints the failures, the skips and "odoo: N passed, M failed, K skipped".
+odoo_suite() {
+    local modules=$1 log=$2 pot=$3 rc summary of oe ot oerr opass oskip
+    ADDONS_DIR=$(mktemp -d)
+    ln -s "$ADDON_DIR" "$ADDONS_DIR/$ADDON"
+    DATA_DIR=$(mktemp -d)
+    HTTP_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export ODOO ADDONS_DIR DATA_DIR HTTP_PORT TEST_TAGS VENV ADDON
+    export SUITE_MODULES=$modules SUITE_POT=$pot
+    # pg_virtualenv -t makes a throwaway cluster in a temp dir (several can run
+    # at once); Odoo refuses the postgres role, so the run creates its own.
+    pg_virtualenv -t bash -c '
+        psql -q -c "CREATE ROLE odoo LOGIN SUPERUSER PASSWORD '"'"'odoo'"'"'" || exit 1
+        "$VENV/bin/python" "$ODOO/odoo-bin" \
+            --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
+            -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
+            --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
+            -i "$SUITE_MODULES" --without-demo=all --test-enable --test-tags="$TEST_TAGS" \
+            --stop-after-init --log-level=test --max-cron-threads=0 || exit 1
+        [ -n "$SUITE_POT" ] || exit 0
+        # The translation template, exported from the code just installed.
+        "$VENV/bin/python" "$ODOO/odoo-bin" \
+            --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
+            -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
+            --i18n-export="$SUITE_POT" --modules="$ADDON" --stop-after-init --log-level=warn --no-http
+    ' > "$log" 2>&1
+    rc=$?
+    rm -rf "$ADDONS_DIR" "$DATA_DIR"
+    grep -E "(ERROR|CRITICAL|FAIL:|Ran [0-9]+ tests|tests when loading|Starting |: [0-9]+ failed)" "$log" \
+        | grep -v "^Creating\|^Dropping" | tail -60
+    if grep -q ": skipped " "$log"; then
+        printf '\n!! SKIPPED Odoo tests (and why):\n'
+        grep -oE "skipped [^ ]+ : .*" "$log" | sed 's/^/!!   /'
+    fi
+    summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$log" | tail -1)
+    if [ -n "$summary" ]; then
+        of=$(echo "$summary" | awk '{print $1}'); oe=$(echo "$summary" | awk '{print $3}' | tr -d 'error(s)')
+        ot=$(echo "$summary" | awk '{print $6}')
+        oerr=$((of + ${oe:-0}))
+        oskip=$(grep -c ": skipped " "$log")
+        # Failed subtests count as errors too: never report fewer than 0 passed.
+        opass=$((ot > oerr + oskip ? ot - oerr - oskip : 0))
+        echo "odoo: $opass passed, $oerr failed, $oskip skipped"
+        PASSED_TOTAL=$((PASSED_TOTAL + opass))
+        FAILED_TOTAL=$((FAILED_TOTAL + oerr))
+    else
+        echo "odoo: no test summary found (see $log)"
+        FAILED=1
+    fi
+    if [ "$rc" != 0 ] || grep -qE " (ERROR|CRITICAL) " "$log"; then
+        echo "Odoo suite FAILED (exit $rc); full log: $log"
+        FAILED=1
+    fi
+}
+
 # ----------------------------------------------------------------------- lint
 say "ruff"
 if ! (cd "$ROOT" && "$VENV/bin/ruff" check . && "$VENV/bin/ruff" format --check --quiet . >/dev/null); then
@@ -77,57 +134,18 @@ else
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
             || echo "!! could not install chromium: the browser tests will be skipped"
     fi
-    say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0)"
-    ODOO_LOG=$WORK/odoo-tests.log
-    ADDONS_DIR=$(mktemp -d)
-    ln -s "$ADDON_DIR" "$ADDONS_DIR/$ADDON"
-    DATA_DIR=$(mktemp -d)
-    HTTP_PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     POT_FRESH=$WORK/fresh.pot
     rm -f "$POT_FRESH"
-    export ODOO ADDONS_DIR DATA_DIR HTTP_PORT TEST_TAGS VENV ADDON POT_FRESH
-    # pg_virtualenv -t makes a throwaway cluster in a temp dir (several can run
-    # at once); Odoo refuses the postgres role,
-    # so the run creates its own.
-    pg_virtualenv -t bash -c '
-        psql -q -c "CREATE ROLE odoo LOGIN SUPERUSER PASSWORD '"'"'odoo'"'"'" || exit 1
-        "$VENV/bin/python" "$ODOO/odoo-bin" \
-            --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
-            -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
-            --http-interface=127.0.0.1 --http-port="$HTTP_PORT" \
-            -i "$ADDON,queue_job" --without-demo=all --test-enable --test-tags="$TEST_TAGS" \
-            --stop-after-init --log-level=test --max-cron-threads=0 || exit 1
-        # The translation template, exported from the code just installed.
-        "$VENV/bin/python" "$ODOO/odoo-bin" \
-            --db_host="$PGHOST" --db_port="$PGPORT" --db_user=odoo --db_password=odoo \
-            -d mie_test --addons-path="$ODOO/addons,$ADDONS_DIR" --data-dir="$DATA_DIR" \
-            --i18n-export="$POT_FRESH" --modules="$ADDON" --stop-after-init --log-level=warn --no-http
-    ' > "$ODOO_LOG" 2>&1
-    rc=$?
-    rm -rf "$ADDONS_DIR" "$DATA_DIR"
-    grep -E "(ERROR|CRITICAL|FAIL:|Ran [0-9]+ tests|tests when loading|Starting |: [0-9]+ failed)" "$ODOO_LOG" \
-        | grep -v "^Creating\|^Dropping" | tail -60
-    if grep -q ": skipped " "$ODOO_LOG"; then
-        printf '\n!! SKIPPED Odoo tests (and why):\n'
-        grep -oE "skipped [^ ]+ : .*" "$ODOO_LOG" | sed 's/^/!!   /'
-    fi
-    summary=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$ODOO_LOG" | tail -1)
-    if [ -n "$summary" ]; then
-        of=$(echo "$summary" | awk '{print $1}'); oe=$(echo "$summary" | awk '{print $3}' | tr -d 'error(s)')
-        ot=$(echo "$summary" | awk '{print $6}')
-        oerr=$((of + ${oe:-0}))
-        # Failed subtests count as errors too: never report fewer than 0 passed.
-        opass=$((ot > oerr ? ot - oerr : 0))
-        echo "odoo: $opass passed, $oerr failed"
-        PASSED_TOTAL=$((PASSED_TOTAL + opass))
-        FAILED_TOTAL=$((FAILED_TOTAL + oerr))
-    else
-        echo "odoo: no test summary found (see $ODOO_LOG)"
-        FAILED=1
-    fi
-    if [ "$rc" != 0 ] || grep -qE " (ERROR|CRITICAL) " "$ODOO_LOG"; then
-        echo "Odoo suite FAILED (exit $rc); full log: $ODOO_LOG"
-        FAILED=1
+    say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0), with OCA queue_job installed"
+    odoo_suite "$ADDON,queue_job" "$WORK/odoo-tests.log" "$POT_FRESH"
+    if [ "$TEST_TAGS" = "/$ADDON" ]; then
+        # As an integrator checks the addon in their own Odoo: queue_job on the
+        # addons path but not installed. Its tests must skip, saying why.
+        say "Odoo suite again, the addon installed alone (queue_job on the path, not installed)"
+        odoo_suite "$ADDON" "$WORK/odoo-tests-alone.log" ""
+        if ! grep -qE "skipped .*TestBackgroundQueueJob.* : OCA queue_job is not installed" "$WORK/odoo-tests-alone.log"; then
+            echo "Odoo suite without queue_job: its tests did not skip as expected"; FAILED=1
+        fi
     fi
     say "Translation template against the code"
     if [ ! -s "$POT_FRESH" ]; then
