@@ -11,10 +11,12 @@ from requests_oauthlib import OAuth1
 from .errors import (
     MagentoAuthError,
     MagentoConnectionError,
+    MagentoError,
     MagentoNotFoundError,
     MagentoProtocolError,
     MagentoRateLimitError,
     MagentoServerError,
+    MagentoStoreCodeError,
     MagentoTimeoutError,
     MagentoTLSError,
     MagentoValidationError,
@@ -189,18 +191,19 @@ class MagentoClient:
             raise ValueError(f"Unknown authentication {auth!r}.")
 
     # ------------------------------------------------------------------ URLs
-    def url(self, path):
+    def url(self, path, store_code=None):
         """``/V1/orders/3`` -> ``https://shop/rest/<store>/V1/orders/3``."""
-        return f"{self.base_url}/rest/{quote(self.store_code, safe='')}/{path.lstrip('/')}"
+        return f"{self.base_url}/rest/{quote(store_code or self.store_code, safe='')}/{path.lstrip('/')}"
 
     # ------------------------------------------------------------- requests
-    def request(self, method, path, *, params=None, json_body=None, route_always_exists=False):
+    def request(self, method, path, *, params=None, json_body=None, route_always_exists=False, store_code=None):
         """Send one request and return the decoded JSON body.
 
         Every failure is raised as a :class:`MagentoError` subclass.
         ``route_always_exists``: a 404 then means the URL reaches no REST route.
+        ``store_code``: another store code than the client's, for this request.
         """
-        url = self.url(path)
+        url = self.url(path, store_code)
         if params:
             # Built here, not by requests (which writes a space as "+").
             url = f"{url}?{query_string(params)}"
@@ -468,12 +471,40 @@ class MagentoClient:
 
     def _search(self, path, filters, page_size, current_page, sort_orders):
         """A Magento list route with its ``searchCriteria``."""
-        return self.request(
-            "GET",
-            path,
-            params=search_criteria(filters, page_size, current_page, sort_orders),
-            route_always_exists=True,
-        )
+        params = search_criteria(filters, page_size, current_page, sort_orders)
+        try:
+            return self.request("GET", path, params=params, route_always_exists=True)
+        except MagentoAuthError as error:
+            if error.credential == "oauth_token" and self._store_code_unknown(path, params):
+                raise MagentoStoreCodeError(
+                    f"Magento has no store view with the REST store code {self.store_code!r}.",
+                    status=error.status,
+                    magento_message=error.magento_message,
+                    raw_message=error.raw_message,
+                    response_body=error.response_body,
+                    method="GET",
+                    url=error.url,
+                ) from None
+            raise
+
+    def _store_code_unknown(self, path, params):
+        """Whether a parameterless 400 on a list call is the store code's.
+
+        Magento answers one for a token of the wrong length and, before reading
+        any credential, for an unknown store code (``RequestProcessorPool``:
+        docs/magento-behaviour.md §1); their words are translated. The store
+        code ``all`` always exists: asked there, the token's 400 comes again,
+        the store code's does not.
+        """
+        if self.store_code == "all":
+            return False
+        try:
+            self.request("GET", path, params=params, route_always_exists=True, store_code="all")
+        except MagentoAuthError as again:
+            return again.credential != "oauth_token"
+        except MagentoError:
+            return True
+        return True
 
     def search_invoices(self, filters=(), page_size=None, current_page=None, sort_orders=()):
         return self._search("V1/invoices", filters, page_size, current_page, sort_orders)
@@ -593,6 +624,48 @@ class MagentoClient:
         result = self.request("POST", path, json_body=body)
         return parse_entity_id(result, method="POST", url=self.url(path))
 
+    def check_resources(self):
+        """``(invoice count, missing)``: each ACL resource the export and the
+        import use, asked by a call that changes nothing; ``missing`` lists
+        those Magento refused (``RESOURCE_PROBES`` order). Any other failure
+        (address, credentials) is raised as the first call meets it."""
+        count, refused = None, []
+        for resource, method, path in RESOURCE_PROBES:
+            try:
+                if method == "POST":
+                    self._probe_post(path)
+                elif path == "V1/store/storeViews":
+                    self.get_store_views()
+                else:
+                    result = self._search(path, (), 1, None, ())
+                    if path == "V1/invoices":
+                        count = self._invoice_count(result)
+            except MagentoAuthError as error:
+                if not refused_resource(error):
+                    raise
+                refused.append((resource, error))
+        if len(refused) == len(RESOURCE_PROBES):
+            # Refused everything: the token itself is not accepted (a bearer
+            # token Magento does not know reads as a guest's, §2).
+            raise refused[0][1]
+        return count, [resource for resource, _error in refused]
+
+    def _probe_post(self, path):
+        """A POST for order or invoice 0, which no shop has: past the ACL check
+        Magento refuses it (400 "An ID is needed"), creating nothing."""
+        try:
+            self.request("POST", path, json_body={})
+        except (MagentoValidationError, MagentoNotFoundError):
+            return
+
+    def _invoice_count(self, result):
+        if not isinstance(result, dict) or "total_count" not in result:
+            raise MagentoProtocolError(
+                f"The server at {self._host()} answered, but not with a Magento invoice list. Check the shop base URL.",
+                response_body=foreign_excerpt(json.dumps(result)),
+            )
+        return result["total_count"]
+
     def test_connection(self):
         """Make a cheap authenticated call that the invoice export needs anyway.
 
@@ -600,13 +673,25 @@ class MagentoClient:
         code, the credentials and the ``Magento_Sales::sales_invoice`` right.
         Returns the number of invoices Magento reports.
         """
-        result = self.search_invoices(page_size=1)
-        if not isinstance(result, dict) or "total_count" not in result:
-            raise MagentoProtocolError(
-                f"The server at {self._host()} answered, but not with a Magento invoice list. Check the shop base URL.",
-                response_body=foreign_excerpt(json.dumps(result)),
-            )
-        return result["total_count"]
+        return self._invoice_count(self.search_invoices(page_size=1))
+
+
+# (ACL resource, method, path): what the runs use, each asked harmlessly.
+# Invoices first: that call proves the address and the credentials.
+RESOURCE_PROBES = (
+    ("Magento_Sales::sales_invoice", "GET", "V1/invoices"),
+    ("Magento_Sales::actions_view", "GET", "V1/orders"),
+    ("Magento_Sales::invoice", "POST", "V1/order/0/invoice"),
+    ("Magento_Sales::creditmemo", "POST", "V1/order/0/refund"),
+    ("Magento_Sales::sales_creditmemo", "GET", "V1/creditmemos"),
+    ("Magento_Backend::store", "GET", "V1/store/storeViews"),
+)
+
+
+def refused_resource(error):
+    """A 401 "The consumer isn't authorized to access %resources.": the
+    credentials are good, the integration lacks that resource (§1)."""
+    return error.status == 401 and isinstance(error.parameters, dict) and "resources" in error.parameters
 
 
 def parse_entity_id(value, method=None, url=None):

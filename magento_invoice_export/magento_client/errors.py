@@ -140,6 +140,13 @@ class MagentoAuthError(MagentoError):
     instance_fault = True
 
 
+class MagentoStoreCodeError(MagentoError):
+    """400 before any route or credential is read: Magento has no store view
+    with the REST store code in the URL (docs/magento-behaviour.md §1)."""
+
+    instance_fault = True
+
+
 class MagentoValidationError(MagentoError):
     """400: Magento refused the request as it stands; retrying will not help."""
 

@@ -8,9 +8,16 @@ from ..magento_client import (
     MagentoClient,
     MagentoError,
     MagentoNotFoundError,
+    MagentoStoreCodeError,
     MagentoValidationError,
 )
-from ..magento_client.client import OAUTH_KEY_LENGTH, is_array_limit, oauth_key_problem
+from ..magento_client.client import (
+    OAUTH_KEY_LENGTH,
+    RESOURCE_PROBES,
+    is_array_limit,
+    oauth_key_problem,
+    refused_resource,
+)
 
 # Where the credentials go: only Settings administrators change these.
 CONNECTION_FIELDS = {"url", "store_code", "auth_method", "verify_tls"}
@@ -19,6 +26,17 @@ CREDENTIAL_NAMES = {
     "oauth_consumer_key": "Consumer Key",
     "oauth_token": "Access Token",
 }
+# The integration's API resources the runs use, as Magento's admin shows them
+# (System > Extensions > Integrations > API), in the order Test Connection asks.
+RESOURCE_NAMES = {
+    "Magento_Sales::sales_invoice": "Sales > Operations > Invoices",
+    "Magento_Sales::actions_view": "Sales > Operations > Orders > Actions > View",
+    "Magento_Sales::invoice": "Sales > Operations > Orders > Actions > Invoice",
+    "Magento_Sales::creditmemo": "Sales > Operations > Orders > Actions > Credit Memos",
+    "Magento_Sales::sales_creditmemo": "Sales > Operations > Credit Memos",
+    "Magento_Backend::store": "Stores > Settings > All Stores",
+}
+assert set(RESOURCE_NAMES) == {resource for resource, _method, _path in RESOURCE_PROBES}
 CREDENTIAL_FIELDS = (
     "consumer_key",
     "consumer_secret",
@@ -378,9 +396,18 @@ class MagentoInstance(models.Model):
                 )
             return self.env._(
                 "%(error)s Check the credentials of %(name)s: in Magento, System > Extensions > "
-                "Integrations, the integration must be active and allowed the Sales resources "
-                "(Operations > Orders > Actions > Invoice, and Invoices).",
+                "Integrations, the integration must be active and allowed these resources: %(resources)s.",
                 error=error,
+                name=self.name,
+                resources=self._resources_sentence(),
+            )
+        if isinstance(error, MagentoStoreCodeError):
+            return self.env._(
+                "%(error)s Magento answered before reading the credentials: the REST store code %(code)s of "
+                "%(name)s is unknown there. Enter the code of the store view you invoice through (Stores > "
+                "Settings > All Stores in Magento: default unless the shop has several).",
+                error=error,
+                code=self.store_code,
                 name=self.name,
             )
         if isinstance(error, MagentoValidationError) and is_array_limit(error):
@@ -446,43 +473,95 @@ class MagentoInstance(models.Model):
         self.sudo().magento_store_id = ids[code]
         return ids[code]
 
+    def _credentials_advice(self, error=None):
+        """What to do when Magento refused the credentials, or one resource of them."""
+        resources = getattr(error, "parameters", None)
+        if error is not None and refused_resource(error):
+            return self.env._(
+                "In Magento, System > Extensions > Integrations, allow the integration of %(name)s %(resources)s "
+                "(Magento refused %(refused)s), save, then Reauthorize it; a Settings administrator copies its "
+                "keys again if Magento shows new ones. Test Connection checks every resource the runs use.",
+                name=self.name,
+                resources=self._resources_sentence([r for r in RESOURCE_NAMES if r in resources["resources"]])
+                or resources["resources"],
+                refused=resources["resources"],
+            )
+        return self.env._(
+            "A Settings administrator copies the instance's four keys again from the integration in Magento "
+            "(System > Extensions > Integrations), which must be active and allowed these resources: %(resources)s.",
+            resources=self._resources_sentence(),
+        )
+
+    @api.model
+    def _resources_sentence(self, resources=None):
+        """The integration's resources, in Magento's admin words (all of them by default)."""
+        return "; ".join(RESOURCE_NAMES[resource] for resource in resources or RESOURCE_NAMES)
+
     def action_test_connection(self):
         self.ensure_one()
         self.check_access("write")
         client = self._get_client()
         try:
-            count = client.test_connection()
+            count, missing = client.check_resources()
         except MagentoError as error:
             raise UserError(
                 self.env._(
                     "Connection to %(name)s failed. %(reason)s", name=self.name, reason=self._explain_error(error)
                 )
             ) from None
-        message = self.env._(
-            "Magento at %(url)s answered with the credentials of %(name)s (%(count)s invoices).",
-            url=self.url,
-            name=self.name,
-            count=count,
-        )
-        notice = "success"
-        try:
-            store_id = self._magento_store_view_id(client)
-        except UserError as error:
-            message += " " + self.env._("The order import cannot run yet: %(reason)s", reason=error.args[0])
-            notice = "warning"
-        else:
-            if store_id:
-                message += " " + self.env._("Store view %(code)s has the id %(id)s.", code=self.store_code, id=store_id)
+        sentences, notice = self._connection_report(client, count, missing)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": notice,
-                "title": self.env._("Connection successful"),
-                "message": message,
+                "title": self.env._("Connection successful")
+                if notice == "success"
+                else self.env._("Connection works, with something to set"),
+                "message": " ".join(sentences),
                 "sticky": notice != "success",
             },
         }
+
+    def _connection_report(self, client, count, missing):
+        """What Test Connection says once Magento answered: sentences, and the notification's kind."""
+        if count is None:
+            sentences = [
+                self.env._(
+                    "Magento at %(url)s answered with the credentials of %(name)s.", url=self.url, name=self.name
+                )
+            ]
+        else:
+            sentences = [
+                self.env._(
+                    "Magento at %(url)s answered with the credentials of %(name)s (%(count)s invoices).",
+                    url=self.url,
+                    name=self.name,
+                    count=count,
+                )
+            ]
+        if missing:
+            sentences.append(
+                self.env._(
+                    "But the integration is not allowed %(resources)s, which the runs need: in Magento, System > "
+                    "Extensions > Integrations, edit the integration, tick them under API, save, then Reauthorize "
+                    "it and copy its keys again if Magento shows new ones.",
+                    resources=self._resources_sentence(missing),
+                )
+            )
+        if "Magento_Backend::store" in missing:
+            # Said above; the store view's id is then entered by hand.
+            if not self.magento_store_id and (self.store_code or "").strip() != "all":
+                sentences.append(self.env._("Until then, enter the Store View ID of %(name)s by hand.", name=self.name))
+            return sentences, "warning"
+        try:
+            store_id = self._magento_store_view_id(client)
+        except UserError as error:
+            sentences.append(self.env._("The order import cannot run yet: %(reason)s", reason=error.args[0]))
+            return sentences, "warning"
+        if store_id:
+            sentences.append(self.env._("Store view %(code)s has the id %(id)s.", code=self.store_code, id=store_id))
+        return sentences, "warning" if missing else "success"
 
     def action_view_payment_methods(self):
         self.ensure_one()

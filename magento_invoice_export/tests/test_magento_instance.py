@@ -96,7 +96,52 @@ class TestMagentoInstance(MagentoTestCommon):
         self.instance.store_code = "nl"
         with self.assertRaises(UserError) as error:
             self.instance.action_test_connection()
-        self.assertIn("check the shop base URL and the REST store code (nl)", str(error.exception))
+        message = str(error.exception)
+        self.assertIn("Magento has no store view with the REST store code 'nl'.", message)
+        self.assertIn("the REST store code nl of Luma Shop is unknown there", message)
+        self.assertNotIn("Access Token", message, "a store code is not a credential")
+
+    def test_test_connection_names_every_resource_the_integration_lacks(self):
+        # The README's old list: no credit memo resource, no store views.
+        integration = self.magento.add_integration(
+            resources=("Magento_Sales::sales_invoice", "Magento_Sales::actions_view", "Magento_Sales::invoice")
+        )
+        self.instance.write({key: integration[key] for key in ("consumer_key", "consumer_secret", "access_token")})
+        self.instance.write({"access_token_secret": integration["access_token_secret"], "magento_store_id": 0})
+        before = len(self.magento.requests())
+        documents = (len(self.magento.store.invoices), len(self.magento.store.creditmemos))
+        result = self.instance.action_test_connection()
+        self.assertEqual(
+            (result["params"]["type"], result["params"]["title"]),
+            ("warning", "Connection works, with something to set"),
+        )
+        self.assertIn(
+            "But the integration is not allowed Sales > Operations > Orders > Actions > Credit Memos; Sales > "
+            "Operations > Credit Memos; Stores > Settings > All Stores, which the runs need",
+            result["params"]["message"],
+        )
+        self.assertIn("Until then, enter the Store View ID of Luma Shop by hand.", result["params"]["message"])
+        posts = [(r["path"], r["status"]) for r in self.magento.requests()[before:] if r["method"] == "POST"]
+        self.assertEqual(posts, [("/rest/default/V1/order/0/invoice", 400), ("/rest/default/V1/order/0/refund", 401)])
+        self.assertEqual(
+            (len(self.magento.store.invoices), len(self.magento.store.creditmemos)), documents, "nothing was created"
+        )
+
+    def test_every_resource_allowed_is_plain_success(self):
+        before = len(self.magento.requests())
+        result = self.instance.action_test_connection()
+        self.assertEqual((result["params"]["type"], result["params"]["title"]), ("success", "Connection successful"))
+        self.assertEqual(
+            {r["path"] for r in self.magento.requests()[before:]},
+            {
+                "/rest/default/V1/invoices",
+                "/rest/default/V1/orders",
+                "/rest/default/V1/order/0/invoice",
+                "/rest/default/V1/order/0/refund",
+                "/rest/default/V1/creditmemos",
+                "/rest/default/V1/store/storeViews",
+            },
+        )
 
     def test_test_connection_to_something_that_is_not_magento(self):
         self.magento.inject("error", status=404, method="GET", body={"error": "Not Found"})
