@@ -92,6 +92,18 @@ def find_existing_invoice(magento_invoices, comment, items=(), claimed_ids=(), o
     return None
 
 
+def goods_of(magento_invoice):
+    """``"Bag: 2, Mug: 1"``: a Magento invoice's goods as a person reads them
+    (a configurable's child line, named and counted as its parent, once)."""
+    seen = []
+    for line in magento_invoice.get("items") or []:
+        qty = float(line.get("qty") or 0)
+        words = f"{line.get('name') or line.get('sku') or line.get('order_item_id')}: {qty:g}"
+        if qty > 0 and words not in seen:
+            seen.append(words)
+    return ", ".join(seen)
+
+
 def _only_dummies(extra_ids, invoice, wanted):
     """Extra lines are dummies when they carry no price (configurable children)."""
     for line in invoice.get("items") or []:

@@ -8,7 +8,8 @@ job knows them.
 import time
 from dataclasses import dataclass, field
 
-from .payload import find_existing_invoice
+from .advice import failure_kind
+from .payload import find_existing_invoice, goods_of
 from .policy import retry_delay
 
 
@@ -179,13 +180,7 @@ def export_document(client, job, sleep=time.sleep):
             raise
         existing = find_existing_invoice(documents, job.comment, job.items, job.claimed_ids, own=job.link_only)
         if existing is not None:
-            own = not any((c.get("comment") or "").strip() == job.comment for c in existing.get("comments") or [])
-            if isinstance(job.claimed_ids, set):
-                # The order's next job (they run one after the other) must not take it too.
-                job.claimed_ids.add(int(existing["entity_id"]))
-            return ExportResult(
-                int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own, document=existing
-            )
+            return _adopt(job, existing)
         if not job.may_post:
             raise OutcomeStillUnknown(job.name)
         if job.link_only:
@@ -198,6 +193,8 @@ def export_document(client, job, sleep=time.sleep):
             entity_id = job.post(client)
             break
         except Exception as error:
+            if refused_for_its_goods(job, error):
+                return _own_invoice_after_refusal(client, job, error)
             delay = retry_delay(error)
             if delay is None or waited:
                 raise
@@ -206,3 +203,39 @@ def export_document(client, job, sleep=time.sleep):
     # One request per document: its number (and totals) are learned for the
     # whole batch at once afterwards (client.documents_between).
     return ExportResult(entity_id, None, adopted=False, waited=waited)
+
+
+def refused_for_its_goods(job, error):
+    """Magento refused this invoice for its goods or the order's state (400:
+    nothing left to invoice, an invalid quantity): perhaps because Magento
+    invoiced them itself since the order was imported."""
+    return not job.is_creditmemo and failure_kind(error) in ("quantity", "document")
+
+
+def _own_invoice_after_refusal(client, job, error):
+    """After such a refusal, the order's invoices are read again and the
+    import's rule applies: one of Magento's own invoices with exactly these
+    items and quantities stands for this invoice. Otherwise the refusal
+    stands, carrying what Magento holds for the order (``error.magento_holds``:
+    ``[(number, goods)]``) for the advice."""
+    try:
+        documents = job.look_up(client)
+    except Exception:
+        # The refusal is certain (a 400 rolls everything back); the look-up only helped.
+        raise error from None
+    existing = find_existing_invoice(documents, job.comment, job.items, job.claimed_ids, own=True)
+    if existing is None:
+        error.magento_holds = [(str(d.get("increment_id") or d.get("entity_id")), goods_of(d)) for d in documents]
+        raise error
+    return _adopt(job, existing)
+
+
+def _adopt(job, existing):
+    """Link the Magento document found for ``job`` instead of creating one."""
+    own = not any((c.get("comment") or "").strip() == job.comment for c in existing.get("comments") or [])
+    if isinstance(job.claimed_ids, set):
+        # The order's next job (they run one after the other) must not take it too.
+        job.claimed_ids.add(int(existing["entity_id"]))
+    return ExportResult(
+        int(existing["entity_id"]), existing.get("increment_id"), adopted=True, own=own, document=existing
+    )

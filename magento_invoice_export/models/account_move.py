@@ -588,13 +588,13 @@ class AccountMove(models.Model):
                 "sticky": True,
             }
         else:
-            refs = ", ".join(move._magento_number() for move in exported)
+            # The run's own words: created, or linked to a document Magento
+            # already held (its own, or one an earlier lost answer created).
+            said = logs.line_ids.filtered(lambda line: line.move_id in exported and line.level == "info")
             params = {
                 "kind": "success",
-                "title": self.env._("Exported to Magento"),
-                "message": self.env._("Magento credit memo %(refs)s created.", refs=refs)
-                if all(move.move_type == "out_refund" for move in exported)
-                else self.env._("Magento invoice %(refs)s created.", refs=refs),
+                "title": self.env._("Export to Magento"),
+                "message": "\n".join(said.sorted("id").mapped("message")),
                 "sticky": False,
             }
             warnings = exported.filtered("magento_totals_warning")

@@ -633,18 +633,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
         run's, shared by an order's jobs in every batch."""
         if moves[:1].move_type == "out_refund":
             return self._prepare_creditmemo_jobs(instance, moves)
-        # Orders whose Magento invoices may be looked up: after a lost answer,
-        # or when Magento invoiced some of the order itself.
-        uncertain_orders = moves.filtered("magento_export_sent_at").magento_sale_order_id
-        uncertain_orders |= moves.magento_sale_order_id.filtered(
-            lambda order: any(order.order_line.mapped("magento_qty_invoiced"))
-        )
+        # Any order's Magento invoices may be looked up (after a lost answer,
+        # or a refusal: Magento may have invoiced the goods itself): those
+        # linked to other Odoo invoices must not be adopted by items.
         claimed = {} if claimed is None else claimed
-        if uncertain_orders:
-            # Magento invoices already linked to other Odoo invoices of these
-            # orders must not be adopted by items.
-            for move in self._exported(uncertain_orders, ("out_invoice",)):
-                claimed.setdefault(move.magento_sale_order_id.id, set()).add(move.magento_invoice_id)
+        for move in self._exported(moves.magento_sale_order_id, ("out_invoice",)):
+            claimed.setdefault(move.magento_sale_order_id.id, set()).add(move.magento_invoice_id)
         jobs = []
         for move, common in self._job_basics(moves):
             order = move.magento_sale_order_id
@@ -1184,6 +1178,10 @@ class MagentoInvoiceExporter(models.AbstractModel):
             status, response, retryable = None, None, True
         kind = "document" if isinstance(error, NoMatchingMagentoInvoice) else failure_kind(error)
         advice = self._advice(kind, job)
+        if getattr(error, "magento_holds", None):
+            advice = self._holds_advice(move, error.magento_holds)
+        elif kind == "credentials":
+            advice = instance._credentials_advice(error)
         attempts = move.magento_export_attempts + (1 if outcome.counts_attempt else 0)
         move._magento_write(
             {
@@ -1228,14 +1226,11 @@ class MagentoInvoiceExporter(models.AbstractModel):
         return outcome
 
     def _advice(self, kind, job=None):
-        """What a person can do about a failure of this kind (magento_export.advice)."""
+        """What a person can do about a failure of this kind (magento_export.advice);
+        the credentials' advice is the instance's (``_credentials_advice``)."""
         if job is not None and job.is_creditmemo and kind in ("quantity", "document"):
             return self._creditmemo_advice(kind, job)
         return {
-            "credentials": self.env._(
-                "A Settings administrator copies the instance's four keys again from the integration in Magento "
-                "(System > Extensions > Integrations), which must be active and allowed the Sales resources."
-            ),
             "no_route": self.env._("Check the shop base URL and the REST store code of the instance."),
             "order_missing": self.env._(
                 "Check the Magento Order ID on the sales order: it is the order's entity id, not its number."
@@ -1264,6 +1259,20 @@ class MagentoInvoiceExporter(models.AbstractModel):
             ),
             "not_magento": self.env._("The address does not answer like Magento: check the shop base URL."),
         }.get(kind, self.env._("Export again; if it persists, report it with the server log."))
+
+    def _holds_advice(self, move, holds):
+        """Advice after Magento refused an invoice and none of the invoices it
+        holds for the order matched: what they are, and the ways out."""
+        order = move.magento_sale_order_id.magento_order_ref or move.magento_sale_order_id.name
+        return self.env._(
+            "Magento holds for order %(order)s: %(held)s. None of them has exactly this invoice's items and "
+            "quantities (invoiced in Magento's admin since the import?). Make this invoice match one of them, "
+            "correct it with a credit note, or have a Magento manager link it by hand (Magento Info tab).",
+            order=order,
+            held="; ".join(
+                self.env._("invoice %(ref)s (%(goods)s)", ref=ref, goods=goods or "-") for ref, goods in holds
+            ),
+        )
 
     def _creditmemo_advice(self, kind, job):
         if kind == "quantity":

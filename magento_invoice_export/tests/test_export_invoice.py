@@ -233,6 +233,49 @@ class TestExportInvoice(MagentoTestCommon):
         self.assertIn("Magento invoiced this order itself", move.magento_log_line_ids.message)
         self.assertFalse(move.magento_export_sent_at, "nothing was sent: nothing to look up")
 
+    def test_order_magento_invoiced_after_the_import_is_linked_when_refused(self):
+        # An admin invoiced the order in Magento's back office after the import.
+        sale_order, order = self._magento_order()
+        own = self.magento.store.get_invoice(self.magento.store.invoice_order(order["entity_id"], {}))
+        move = self._invoice(sale_order)
+        result = move.action_magento_export_invoice()
+        self.assertEqual(len(self._invoice_posts(order)), 1, "one POST, refused by Magento; nothing created")
+        self.assertEqual(
+            [i["entity_id"] for i in self.magento.store.invoices.values() if i["order_id"] == order["entity_id"]],
+            [own["entity_id"]],
+        )
+        self.assertEqual(
+            (move.magento_invoice_id, move.magento_export_state, move.magento_linked, move.magento_export_attempts),
+            (own["entity_id"], "exported", True, 0),
+        )
+        linked = (
+            f"Linked to Magento's own invoice {own['increment_id']}: Magento invoiced these items itself (for "
+            "example its payment gateway at checkout), with the same quantities. Nothing was created in Magento."
+        )
+        self.assertEqual(move.magento_log_line_ids.message, linked)
+        self.assertEqual((result["params"]["type"], result["params"]["message"]), ("success", linked))
+
+    def test_refused_invoice_names_what_magento_holds_when_nothing_matches(self):
+        bag, _hoodie = self._products()
+        sale_order, order = self._magento_order()
+        bag_item = order["items"][0]["item_id"]
+        own_id = self.magento.store.invoice_order(
+            order["entity_id"], {"items": [{"order_item_id": bag_item, "qty": 1}]}
+        )
+        own = self.magento.store.get_invoice(own_id)
+        move = self._invoice(sale_order, {bag: 2})
+        log = self._bulk_export()
+        self.assertEqual((log.failed_count, move.magento_export_attempts, move.magento_invoice_id), (1, 1, 0))
+        self.assertIn('We found an invalid quantity to invoice item "Joust Duffle Bag".', move.magento_last_error)
+        self.assertEqual(
+            move.magento_advice,
+            f"Magento holds for order {order['increment_id']}: invoice {own['increment_id']} (Joust Duffle Bag: 1)."
+            " None of them has exactly this invoice's items and quantities (invoiced in Magento's admin since the "
+            "import?). Make this invoice match one of them, correct it with a credit note, or have a Magento "
+            "manager link it by hand (Magento Info tab).",
+        )
+        self.assertEqual(move.magento_log_line_ids.advice, move.magento_advice)
+
     def test_notify_customer_as_magento_received_it(self):
         for notify in (False, True):
             with self.subTest(notify=notify):

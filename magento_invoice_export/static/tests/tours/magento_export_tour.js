@@ -11,7 +11,7 @@ registry.category("web_tour.tours").add("magento_invoice_export_tour", {
         },
         {
             content: "Magento answered with its invoice number",
-            trigger: ".o_notification:contains('Magento invoice')",
+            trigger: ".o_notification:contains('Exported to Magento as invoice')",
         },
         {
             content: "Open the Magento Info tab",
