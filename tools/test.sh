@@ -119,6 +119,24 @@ PASSED_TOTAL=$((PASSED_TOTAL + ${p:-0}))
 FAILED_TOTAL=$((FAILED_TOTAL + ${f:-0}))
 [ "${p:-0}" -gt 0 ] || { echo "pytest ran no test"; FAILED=1; }
 
+# ------------------------------------------------- against a real Magento
+# Stage 1 of the real-Magento loop: the contract suite, when one is configured
+# (REAL_MAGENTO_URL, REAL_MAGENTO_KEYS, REAL_MAGENTO_ADMIN: see tools/contract.sh).
+if [ -n "${REAL_MAGENTO_URL:-}" ]; then
+    say "Contract suite against the real Magento at $REAL_MAGENTO_URL (tools/contract.sh)"
+    CONTRACT_OUT=$WORK/contract.log
+    "$ROOT/tools/contract.sh" > "$CONTRACT_OUT" 2>&1
+    rc=$?
+    tail -1 "$CONTRACT_OUT"
+    [ "$rc" = 0 ] || { echo "contract suite on the real Magento FAILED (see $CONTRACT_OUT)"; FAILED=1; }
+    p=$(grep -oE '[0-9]+ passed' "$CONTRACT_OUT" | tail -1 | cut -d' ' -f1)
+    f=$(grep -oE '[0-9]+ (failed|error)' "$CONTRACT_OUT" | awk '{s+=$1} END {print s+0}')
+    PASSED_TOTAL=$((PASSED_TOTAL + ${p:-0}))
+    FAILED_TOTAL=$((FAILED_TOTAL + ${f:-0}))
+else
+    say "No real Magento configured (REAL_MAGENTO_URL unset): the contract suite ran against the double only"
+fi
+
 # ---------------------------------------------------------------- Odoo suite
 if [ $QUICK = 1 ]; then
     say "Odoo suite skipped (--quick)"
