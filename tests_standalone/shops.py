@@ -8,10 +8,13 @@ amounts from the order the shop returns, never from prices of their own.
 """
 
 import copy
+import io
 import json
 import os
+import subprocess
 import sys
 
+import pytest
 import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
@@ -41,6 +44,11 @@ class Shop:
         """A client signed with the integration's keys, as the addon makes it."""
         options = {"store_code": self.store_code, **options}
         return MagentoClient(self.url, timeout=timeout or self.timeout, **{**self.credentials, **options})
+
+    def integration_client(self, resources, name):
+        """A client of another integration of this shop, allowed only ``resources``."""
+        keys = self._add_integration(sorted(resources), name)
+        return MagentoClient(self.url, timeout=self.timeout, store_code=self.store_code, **keys)
 
     def admin_token(self):
         response = requests.post(f"{self.url}/rest/V1/integration/admin/token", json=self.admin_login, timeout=30)
@@ -76,6 +84,10 @@ class DoubleShop(Shop):
     @property
     def developer_mode(self):
         return self.double.developer_mode
+
+    def _add_integration(self, resources, name):
+        integration = self.double.add_integration(resources=resources, name=name)
+        return {key: integration[key] for key in KEYS}
 
     def add_order(self, lines, payment_method="checkmo"):
         specs = [double_spec(*line) for line in lines]
@@ -141,7 +153,7 @@ class RealShop(Shop):
         user, _, password = environ["REAL_MAGENTO_ADMIN"].partition(":")
         self.admin_login = {"username": user, "password": password}
         self.store_code = environ.get("REAL_MAGENTO_STORE", "default")
-        root = environ.get("REAL_MAGENTO_ROOT")
+        root = self.root = environ.get("REAL_MAGENTO_ROOT")
         self.magento = RealMagento(self.url, user, password, self.store_code, reindex=root and reindexer(root))
         self._token = None
         self._developer_mode = None
@@ -161,6 +173,19 @@ class RealShop(Shop):
 
     def add_order(self, lines, payment_method="checkmo"):
         return self.magento.add_order(lines, payment_method=payment_method)
+
+    def _add_integration(self, resources, name):
+        """Through Magento's own PHP (tools/magento_integration.php): REST cannot
+        make integrations. Needs the Magento directory (REAL_MAGENTO_ROOT)."""
+        if not self.root:
+            pytest.skip("needs REAL_MAGENTO_ROOT to make a second integration in the real Magento")
+        script = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "magento_integration.php"
+        )
+        out = subprocess.run(
+            ["php", script, f"odoo-test-{name}", *resources], cwd=self.root, capture_output=True, text=True, check=True
+        )
+        return _keys(io.StringIO(out.stdout.strip().splitlines()[-1]))
 
     def get_order(self, order_id):
         return self.magento.get_order(order_id)

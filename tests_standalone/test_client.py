@@ -111,12 +111,8 @@ def test_wrong_secret_is_auth_error(shop):
     assert info.value.status == 401 and not info.value.retryable
 
 
-@double_only("needs a second integration with fewer resources")
-def test_missing_acl_names_the_resource(magento):
-    from magento_double import ACL_ORDERS
-
-    integration = magento.add_integration(resources={ACL_ORDERS})
-    client = MagentoClient(magento.url, **{k: integration[k] for k in magento.credentials})
+def test_missing_acl_names_the_resource(shop):
+    client = shop.integration_client({"Magento_Sales::actions_view"}, name="orders-only")
     with pytest.raises(MagentoAuthError) as info:
         client.test_connection()
     assert info.value.magento_message == "The consumer isn't authorized to access Magento_Sales::sales_invoice."
