@@ -133,8 +133,8 @@ def _button(env, move):
 
 
 def _scheduled(env):
-    """What the scheduled action runs (its code: model._cron_export_invoices())."""
-    env["magento.invoice.exporter"]._cron_export_invoices()
+    """The scheduled action's own code, as the scheduler runs it (whatever method it names)."""
+    env.ref("magento_invoice_export.ir_cron_magento_export_invoice").ir_actions_server_id.run()
     env.invalidate_all()
 
 
