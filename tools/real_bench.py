@@ -1,0 +1,155 @@
+"""The benchmark on a real Magento (``tools/bench.sh --real``): the addon's bulk
+export against the same signed POSTs sent by a bare client (the addon's own
+``magento_client`` in plain Python, no Odoo), with the same number of requests
+in flight, on fresh orders of the same shape for each side, in one run; and
+Magento's own time per invoice, the bare client posting one at a time.
+
+The bare client runs in two halves, before and after the addon, so that a
+Magento slowing down (or the machine's other work) weighs on both sides alike.
+
+It CREATES ORDERS AND INVOICES in that Magento, which must be on this machine
+(REAL_MAGENTO_*, see tools/real_shop.py). Run through tools/bench.sh --real
+(which provides the environment and PostgreSQL).
+"""
+
+import argparse
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from bench import EXPORT
+from harness import ADDON, Odoo, ensure_role, timed
+from real_shop import RealTarget, load, make_orders, order_file, php_workers, use_addon
+
+# One invoice per order, of the whole order: what a shop invoicing on shipment sends.
+LINES = [("RM-BAG", 1), ("RM-TEE", 2)]
+INSTANCE = "Real Magento bench"
+
+MAKE = """
+import scenario
+instance = scenario.setup_instance(env, {url!r}, {credentials!r}, concurrency={in_flight}, name={name!r})
+instance.write({{"timeout": {timeout}, "store_code": {store!r}}})
+print("RESULT:" + str(scenario.make_invoices(env, instance, {orders!r})))
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("odoo_path")
+    parser.add_argument("--real", action="store_true", help="(how tools/bench.sh picks this run)")
+    parser.add_argument("--invoices", type=int, default=60, help="invoices per side (the bare one in two halves)")
+    parser.add_argument("--in-flight", type=int, default=8, help="requests in flight, both sides")
+    parser.add_argument("--sequential", type=int, default=10, help="bare POSTs timed one at a time")
+    parser.add_argument("--timeout", type=int, default=30, help="the request timeout, seconds, both sides")
+    parser.add_argument("--order-minutes", type=float, default=8, help="limit for making the orders")
+    parser.add_argument("--addon-ref", help="run the addon as committed there (e.g. HEAD), not the work tree's")
+    return parser.parse_args()
+
+
+def bare_items(order):
+    """What the addon sends for a whole order: every item but a configurable's child, all of it."""
+    return [(item["item_id"], item["qty_ordered"]) for item in order["items"] if not item.get("parent_item_id")]
+
+
+def bare_run(target, orders, in_flight, timeout):
+    """POST an invoice of each order, ``in_flight`` at a time, each thread with a
+    client of its own (as the addon's workers). Returns (seconds, invoices)."""
+    local = threading.local()
+
+    def post(order):
+        if not hasattr(local, "client"):
+            local.client = target.client(timeout=timeout)
+        comment = f"Odoo invoice BENCH/{order['increment_id']} [bench-{order['entity_id']}]"
+        return local.client.create_invoice(order["entity_id"], bare_items(order), comment=comment)
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=in_flight) as pool:
+        ids = list(pool.map(post, orders))
+    return time.monotonic() - start, len(ids)
+
+
+def addon_run(odoo):
+    """The addon's bulk export of the instance's invoices, timed inside Odoo. Returns (seconds, invoices)."""
+    result = odoo.shell(EXPORT.format(name=INSTANCE))
+    if result["failed"]:
+        raise RuntimeError(f"the addon's export failed some invoices: {result}")
+    return result["elapsed"], result["exported"]
+
+
+def prepare(odoo, target, args, folder):
+    """Fresh orders for each side; the addon's invoiced and posted in Odoo. Returns (bare, sequential)."""
+    count = 2 * args.invoices + args.sequential
+    orders = timed(f"make {count} orders in Magento", make_orders, target, LINES, count, args.order_minutes * 60)
+    made = MAKE.format(
+        url=target.url,
+        credentials=target.credentials,
+        in_flight=args.in_flight,
+        name=INSTANCE,
+        timeout=args.timeout,
+        store=target.store,
+        orders=order_file(orders[: args.invoices], folder),
+    )
+    posted = timed(f"post {args.invoices} invoices in Odoo", odoo.shell, made)
+    assert posted == args.invoices, (posted, args.invoices)
+    return orders[args.invoices : 2 * args.invoices], orders[2 * args.invoices :]
+
+
+def measure(odoo, target, args, bare, sequential):
+    """The timed parts, each followed by the load it ran under. Returns the figures."""
+    half = len(bare) // 2
+    flight = args.in_flight
+
+    def part(label, function, *arguments):
+        result = timed(label, function, *arguments)
+        print(f"    {load()}", flush=True)
+        return result
+
+    figures = {"sequential": part("bare client, one at a time", bare_run, target, sequential, 1, args.timeout)}
+    first = part(f"bare client, {flight} in flight, first half", bare_run, target, bare[:half], flight, args.timeout)
+    figures["addon"] = part(f"the addon's export, {flight} in flight", addon_run, odoo)
+    second = part(f"bare client, {flight} in flight, second half", bare_run, target, bare[half:], flight, args.timeout)
+    figures["bare"] = (first[0] + second[0], first[1] + second[1])
+    return figures
+
+
+def report(target, args, figures):
+    addon_rate = figures["addon"][1] / figures["addon"][0]
+    bare_rate = figures["bare"][1] / figures["bare"][0]
+    sequential_ms = figures["sequential"][0] * 1000 / figures["sequential"][1]
+    workers = php_workers(target)
+    print()
+    print(f"Magento {target.url}, PHP_CLI_SERVER_WORKERS={workers}; {args.in_flight} requests in flight on both sides")
+    print(f"Magento, one POST at a time: {sequential_ms:.0f} ms per invoice ({figures['sequential'][1]} invoices)")
+    for label, rate, count in (
+        ("bare client", bare_rate, figures["bare"][1]),
+        ("addon", addon_rate, figures["addon"][1]),
+    ):
+        print(f"{label + ':':13s} {rate:6.2f} invoices/s ({count} invoices, {1000 / rate:.0f} ms each)")
+    print(
+        f"bench --real: addon {addon_rate:.2f}/s, bare client {bare_rate:.2f}/s = {addon_rate / bare_rate:.0%} "
+        f"(target 90%); Magento {sequential_ms:.0f} ms per invoice one at a time; PHP_CLI_SERVER_WORKERS={workers}; "
+        f"{args.in_flight} in flight"
+    )
+
+
+def main():
+    args = parse_args()
+    target = RealTarget()
+    source = use_addon(args.addon_ref)
+    ensure_role()
+    odoo = Odoo("bench", args.odoo_path)
+    try:
+        print(f"Benchmark on the real Magento {target.url}: {source}; {load()}", flush=True)
+        timed("install", odoo.install, ADDON)
+        with tempfile.TemporaryDirectory() as folder:
+            bare, sequential = prepare(odoo, target, args, folder)
+        report(target, args, measure(odoo, target, args, bare, sequential))
+        return 0
+    finally:
+        odoo.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
