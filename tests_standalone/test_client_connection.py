@@ -7,7 +7,7 @@ import pytest
 from conftest import double_only
 
 from magento_client import MagentoAuthError, MagentoStoreCodeError
-from magento_client.client import RESOURCE_PROBES
+from magento_client.calls import RESOURCE_PROBES
 
 ALL = [resource for resource, _method, _path in RESOURCE_PROBES]
 

@@ -8,7 +8,7 @@ encoding of query values. The requests are made with the real client.
 import pytest
 
 from magento_client import MagentoClient
-from magento_client.client import search_criteria
+from magento_client.calls import search_criteria
 from magento_double import MagentoDouble, oauth
 
 VERSIONS = ("2.4.6", "2.4.7")

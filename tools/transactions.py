@@ -37,7 +37,7 @@ print("RESULT:" + str(move.id))
 STALE = """
 import json, urllib.request
 from odoo import api
-from odoo.addons.magento_invoice_export.models import magento_invoice_exporter as module
+from odoo.addons.magento_invoice_export.export import const as module
 module.BATCH_SIZE = module.EDGE_BATCH_SIZE = 2
 Exporter = type(env["magento.invoice.exporter"])
 moves = env["account.move"].search([("magento_export_state", "=", "to_export")], order="id")

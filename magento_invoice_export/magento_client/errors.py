@@ -12,6 +12,21 @@ Each error carries what a caller needs to decide and to explain:
 
 import re
 
+# What is kept of a response body in an error (process logs show it): a
+# Magento answer up to this; anything else (a proxy's page, a server that is
+# not Magento) only as a short excerpt without markup.
+BODY_EXCERPT = 2000
+FOREIGN_EXCERPT = 300
+
+
+def foreign_excerpt(text):
+    """A bounded, readable excerpt of an answer Magento did not write."""
+    text = re.sub(r"<[^>]*>", " ", text or "")
+    text = "".join(char if char.isprintable() else " " for char in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= FOREIGN_EXCERPT else text[: FOREIGN_EXCERPT - 3] + "..."
+
+
 _PLACEHOLDER = re.compile(r"%(\d+|[A-Za-z_][A-Za-z0-9_]*)")
 
 

@@ -5,6 +5,6 @@
 * :mod:`.policy`: when an invoice may be exported, and what a failure means;
 * :mod:`.pipeline`: several requests in flight, one order's invoices in sequence.
 
-The Odoo side (models/magento_invoice_exporter.py) gathers the data, calls
+The Odoo side (../export/, docs/architecture.md) gathers the data, calls
 these, and records the outcome.
 """

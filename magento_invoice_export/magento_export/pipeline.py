@@ -96,113 +96,131 @@ class InFlight:
         yielded too, as ``(job, None, NotSent())``, as soon as they are known
         (those left when the run ends are only in :attr:`unsent`).
         """
-        self._key = key
-        self._lock = lock = threading.Lock()
-        self._queues = queues = OrderedDict()
-        self._ready = ready = deque()  # keys with a job waiting and none cleared or in flight
-        self._busy = busy = set()  # keys with a job cleared or in flight
-        self._stopped = set()
-        self._waiting = 0
-        self._report_unsent = report_unsent
-        self._unsent_news = news = deque()
-        cleared = queue.Queue()  # jobs the workers may send, in order
-        results = queue.Queue()
-        outstanding = 0  # cleared and not yet reported back
-        low_water = 4 * self.max_in_flight
-        exhausted = more is None
+        self._start(key, before_send, report_unsent)
+        self._exhausted = more is None
         self.add(jobs)
-
-        def worker():
-            while True:
-                job = cleared.get()
-                if job is None:
-                    return
-                job_key = key(job)
-                if self.cancelled:
-                    results.put((job, None, NotSent()))
-                    continue
-                try:
-                    results.put((job, self.send(job), None))
-                except Exception as error:  # reported to the caller, who decides
-                    results.put((job, None, error))
-                with lock:
-                    busy.discard(job_key)
-                    if queues[job_key]:
-                        ready.append(job_key)
-                    else:
-                        # Nothing waits under this key: forget it, so that a
-                        # long run keeps no answered job (a look-up is its own key).
-                        del queues[job_key]
-
         workers = [
-            threading.Thread(target=worker, name=f"magento-export-{n}", daemon=True) for n in range(self.max_in_flight)
+            threading.Thread(target=self._work, name=f"magento-export-{n}", daemon=True)
+            for n in range(self.max_in_flight)
         ]
         for thread in workers:
             thread.start()
-
-        def supply():
-            """Keep the workers supplied: up to max_in_flight cleared ahead of
-            those in flight."""
-            nonlocal outstanding
-            while outstanding < 2 * self.max_in_flight and not self.cancelled:
-                with lock:
-                    if not ready:
-                        return
-                    job_key = ready.popleft()
-                    job = queues[job_key].popleft()
-                    self._waiting -= 1
-                    busy.add(job_key)
-                if before_send is not None and before_send(job) is False:
-                    with lock:
-                        self._not_sent(job)
-                        self._stop_key(job_key)
-                    continue
-                cleared.put(job)
-                outstanding += 1
-
+        low_water = 4 * self.max_in_flight
         try:
             while True:
-                supply()
+                self._supply()
                 # The next jobs are asked for while those cleared travel.
-                while not exhausted and self._waiting < low_water and not self.cancelled:
-                    added = more()
-                    if added is None:
-                        exhausted = True
-                    else:
-                        self.add(added)
-                        supply()
-                while news:
-                    yield news.popleft(), None, NotSent()
-                if not outstanding:
-                    if exhausted or self.cancelled:
+                while not self._exhausted and self._waiting < low_water and not self.cancelled:
+                    self._ask_more(more)
+                while self._unsent_news:
+                    yield self._unsent_news.popleft(), None, NotSent()
+                if not self._outstanding:
+                    if self._exhausted or self.cancelled:
                         break
                     continue
-                try:
-                    job, result, error = results.get_nowait()
-                except queue.Empty:
-                    if idle is not None and idle():
-                        continue
-                    job, result, error = results.get()
-                outstanding -= 1
-                if isinstance(error, NotSent):
-                    with lock:
-                        self._not_sent(job)
-                        self._stop_key(key(job))
+                job, result, error = self._next_result(idle)
+                if job is None:
                     continue
                 yield job, result, error
         finally:
-            if outstanding:
-                # The caller stopped listening (an error of its own): nothing more leaves.
-                self.cancel()
-            for _thread in workers:
-                cleared.put(None)
-            for thread in workers:
-                thread.join()
-            while not results.empty():
-                job, _result, error = results.get()
-                if isinstance(error, NotSent):
-                    self.unsent.append(job)
-            with lock:
-                for job_key in queues:
-                    self.unsent.extend(queues[job_key])
-                    queues[job_key].clear()
+            self._finish(workers)
+
+    def _start(self, key, before_send, report_unsent):
+        """The state of one run, shared with its workers under ``_lock``."""
+        self._key = key
+        self._before_send = before_send
+        self._lock = threading.Lock()
+        self._queues = OrderedDict()
+        self._ready = deque()  # keys with a job waiting and none cleared or in flight
+        self._busy = set()  # keys with a job cleared or in flight
+        self._stopped = set()
+        self._waiting = 0
+        self._report_unsent = report_unsent
+        self._unsent_news = deque()
+        self._cleared = queue.Queue()  # jobs the workers may send, in order
+        self._results = queue.Queue()
+        self._outstanding = 0  # cleared and not yet reported back
+
+    def _work(self):
+        """A worker thread: send the cleared jobs, report each outcome."""
+        while True:
+            job = self._cleared.get()
+            if job is None:
+                return
+            job_key = self._key(job)
+            if self.cancelled:
+                self._results.put((job, None, NotSent()))
+                continue
+            try:
+                self._results.put((job, self.send(job), None))
+            except Exception as error:  # reported to the caller, who decides
+                self._results.put((job, None, error))
+            with self._lock:
+                self._busy.discard(job_key)
+                if self._queues[job_key]:
+                    self._ready.append(job_key)
+                else:
+                    # Nothing waits under this key: forget it, so that a
+                    # long run keeps no answered job (a look-up is its own key).
+                    del self._queues[job_key]
+
+    def _supply(self):
+        """Keep the workers supplied: up to max_in_flight cleared ahead of
+        those in flight."""
+        while self._outstanding < 2 * self.max_in_flight and not self.cancelled:
+            with self._lock:
+                if not self._ready:
+                    return
+                job_key = self._ready.popleft()
+                job = self._queues[job_key].popleft()
+                self._waiting -= 1
+                self._busy.add(job_key)
+            if self._before_send is not None and self._before_send(job) is False:
+                with self._lock:
+                    self._not_sent(job)
+                    self._stop_key(job_key)
+                continue
+            self._cleared.put(job)
+            self._outstanding += 1
+
+    def _ask_more(self, more):
+        added = more()
+        if added is None:
+            self._exhausted = True
+        else:
+            self.add(added)
+            self._supply()
+
+    def _next_result(self, idle):
+        """The next outcome, doing the caller's idle work while none is in;
+        ``(None, None, None)`` for a job the workers did not send."""
+        try:
+            job, result, error = self._results.get_nowait()
+        except queue.Empty:
+            if idle is not None and idle():
+                return None, None, None
+            job, result, error = self._results.get()
+        self._outstanding -= 1
+        if isinstance(error, NotSent):
+            with self._lock:
+                self._not_sent(job)
+                self._stop_key(self._key(job))
+            return None, None, None
+        return job, result, error
+
+    def _finish(self, workers):
+        if self._outstanding:
+            # The caller stopped listening (an error of its own): nothing more leaves.
+            self.cancel()
+        for _thread in workers:
+            self._cleared.put(None)
+        for thread in workers:
+            thread.join()
+        while not self._results.empty():
+            job, _result, error = self._results.get()
+            if isinstance(error, NotSent):
+                self.unsent.append(job)
+        with self._lock:
+            for job_key in self._queues:
+                self.unsent.extend(self._queues[job_key])
+                self._queues[job_key].clear()

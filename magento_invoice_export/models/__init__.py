@@ -6,6 +6,5 @@ from . import (
     sale_order,
     sale_order_line,
 )
-from . import account_move
-from . import magento_invoice_exporter
+from . import account_move, account_move_guards, account_move_status
 from . import magento_order_importer

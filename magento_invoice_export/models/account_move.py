@@ -1,12 +1,10 @@
-import datetime
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..magento_export.payload import build_items, creditmemo_comment, invoice_comment, refund_amounts
-from ..magento_export.policy import DOCUMENTS, EXPORTABLE, MAX_ATTEMPTS, export_status
+from ..magento_export.policy import DOCUMENTS, EXPORTABLE, MAX_ATTEMPTS
 
 EXPORT_STATES = [
     ("to_export", "To Export"),
@@ -246,105 +244,6 @@ class AccountMove(models.Model):
             self.env.registry.clear_cache()
         return tag
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_in_magento(self):
-        for move in self:
-            if move.magento_invoice_id:
-                raise UserError(
-                    self.env._(
-                        "%(name)s is invoice %(ref)s in Magento: it cannot be deleted, or Odoo would lose the link "
-                        "while Magento keeps its invoice. Cancel it and correct it with a credit note.",
-                        name=move.name,
-                        ref=move._magento_number(),
-                    )
-                )
-            if move.magento_export_sent_at:
-                raise UserError(
-                    self.env._(
-                        "%(name)s was sent to Magento at %(at)s and no answer came back: Magento may hold it. It "
-                        "cannot be deleted until an export has looked it up: post it again and export it, or have a "
-                        "Magento manager link it by hand.",
-                        name=move.name,
-                        at=fields.Datetime.to_string(move.magento_export_sent_at),
-                    )
-                )
-
-    def button_draft(self):
-        in_magento = self.filtered("magento_invoice_id")
-        result = super().button_draft()
-        # Corrected quantities are checked again at the next export.
-        self.filtered("magento_invoiced_in_magento")._magento_write({"magento_invoiced_in_magento": False})
-        return in_magento._magento_keeps_its_invoice() or result
-
-    def button_cancel(self):
-        in_magento = self.filtered("magento_invoice_id")
-        result = super().button_cancel()
-        return in_magento._magento_keeps_its_invoice() or result
-
-    def _magento_keeps_its_invoice(self):
-        """Say, on each invoice and on screen, that Magento's invoice stays."""
-        if not self:
-            return None
-        message = self.env._(
-            "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
-            "%(names)s, post a credit note; this invoice can be posted again only with the quantities exported.",
-            refs=", ".join(move._magento_number() for move in self),
-            names=", ".join(self.mapped("name")),
-        )
-        for move in self:
-            move._message_log(body=Markup("%s") % message)
-        return _notification("warning", self.env._("Magento keeps its invoice"), message, sticky=True)
-
-    def _post(self, soft=True):
-        for move in self.filtered(lambda m: m.magento_invoice_id and m.magento_exported_items):
-            exported = {int(item): round(float(qty), 4) for item, qty in move.magento_exported_items}
-            if exported != dict(move._magento_invoice_items()):
-                raise UserError(
-                    self.env._(
-                        "%(name)s is Magento invoice %(ref)s, which holds %(items)s: Magento never changes an "
-                        "invoice. Post it with these quantities, or cancel it and correct with a credit note.",
-                        name=move.name,
-                        ref=move._magento_number(),
-                        items=move._magento_describe_items(exported),
-                    )
-                )
-        return super()._post(soft=soft)
-
-    def _magento_describe_items(self, quantities):
-        """``{item id: qty}`` as "2.0 x [24-MB01] Joust Duffle Bag, ..."."""
-        names = {
-            line.magento_item_id: line.product_id.display_name
-            for line in self.invoice_line_ids.sale_line_ids.order_id.order_line
-            if line.magento_item_id
-        }
-        return ", ".join(f"{qty} x {names.get(item, item)}" for item, qty in quantities.items())
-
-    def _magento_write(self, vals):
-        """Write the export's bookkeeping fields only, with the ORM's own write.
-
-        account.move.write (hash, journal and lock-date checks, line
-        synchronisation, "manually modified") and mail's tracking are about
-        fields these are not, and cost a millisecond per invoice of a bulk
-        export, twice per invoice: skipped. The ORM still stores them, stamps
-        write_date and recomputes what depends on them.
-        """
-        assert set(vals) <= MAGENTO_WRITABLE, set(vals) - MAGENTO_WRITABLE
-        return models.BaseModel.write(self.sudo(), vals)
-
-    def write(self, vals):
-        # What Magento holds is written by the export (and the manager's
-        # decisions, all through _magento_write), never by a plain write:
-        # clearing an id over RPC would make the next export post a second
-        # Magento invoice.
-        if MAGENTO_WRITABLE & set(vals):
-            raise AccessError(
-                self.env._(
-                    "The Magento fields of an invoice (%(fields)s) are kept by the export; use its buttons.",
-                    fields=", ".join(sorted(MAGENTO_WRITABLE & set(vals))),
-                )
-            )
-        return super().write(vals)
-
     @api.depends(
         "invoice_line_ids.sale_line_ids.order_id.magento_instance_id",
         "reversed_entry_id.invoice_line_ids.sale_line_ids.order_id.magento_instance_id",
@@ -358,125 +257,6 @@ class AccountMove(models.Model):
             move.magento_sale_order_id = orders[:1]
             move.magento_order_count = len(orders)
             move.magento_order_refs = ", ".join(order.magento_order_ref or order.name for order in orders)
-
-    @api.depends(
-        "move_type",
-        "state",
-        "payment_state",
-        "currency_id",
-        "magento_invoice_id",
-        "magento_export_attempts",
-        "magento_order_count",
-        "magento_sale_order_id.magento_order_id",
-        "magento_sale_order_id.currency_id",
-        "magento_sale_order_id.magento_payment_method_id.create_invoice_on",
-        "magento_sale_order_id.magento_payment_method_id.create_creditmemo_on",
-        "reversed_entry_id.magento_invoice_id",
-        "magento_sale_order_id.magento_payment_method_id.active",
-        "magento_instance_id.active",
-        "magento_no_export",
-        "magento_invoiced_in_magento",
-        "invoice_line_ids.quantity",
-        "invoice_line_ids.sale_line_ids.magento_item_id",
-    )
-    def _compute_magento_export_state(self):
-        for move in self:
-            order = move.magento_sale_order_id
-            if not order:
-                move.magento_export_state = False
-                move.magento_export_reason = False
-                continue
-            if move.magento_invoice_id:
-                # Decided without reading lines: the common case of a bulk run.
-                move.magento_export_state = "exported"
-                move.magento_export_reason = False
-                continue
-            method = order.magento_payment_method_id
-            refund = move.move_type == "out_refund"
-            status, reason = export_status(
-                move_type=move.move_type,
-                state=move.state,
-                payment_state=move.payment_state,
-                magento_invoice_id=move.magento_invoice_id,
-                attempts=move.magento_export_attempts,
-                order_count=move.magento_order_count,
-                has_order_id=bool(order.magento_order_id),
-                method_code=method.code,
-                method_configured=bool(method) and method.active,
-                trigger=method.create_creditmemo_on if refund else method.create_invoice_on,
-                instance_active=move.magento_instance_id.active,
-                currency_matches=move.currency_id == order.currency_id,
-                # A credit note may carry only shipping or an adjustment.
-                has_items=bool(move._magento_invoice_items()) or (refund and any(move._magento_refund_amounts())),
-                no_export=move.magento_no_export,
-                invoiced_in_magento=move.magento_invoiced_in_magento,
-                invoice_exported=not refund or bool(move._magento_refunded_invoice().magento_invoice_id),
-            )
-            if refund and reason == "payment_method_never":
-                reason = "payment_method_never_refunds"
-            move.magento_export_state = status
-            move.magento_export_reason = reason
-
-    @api.depends(
-        "magento_export_state",
-        "magento_export_reason",
-        "magento_failure_kind",
-        "magento_export_sent_at",
-        "magento_invoice_ref",
-        "magento_linked",
-        "magento_export_attempts",
-    )
-    @api.depends_context("tz", "uid")
-    def _compute_magento_status_text(self):
-        """The status in plain words: "will retry" only when something will."""
-        cron = self.env.ref("magento_invoice_export.ir_cron_magento_export_invoice", raise_if_not_found=False)
-        cron = cron.sudo() if cron else cron
-        grace = self.env["magento.invoice.exporter"]._lost_answer_grace()
-        reasons = dict(self._fields["magento_export_reason"]._description_selection(self.env))
-        for move in self:
-            state = move.magento_export_state
-            if not state:
-                move.magento_status_text = False
-            elif state == "exported" and move.move_type == "out_refund":
-                move.magento_status_text = self.env._(
-                    "Exported as Magento credit memo %(ref)s", ref=move._magento_number()
-                )
-            elif state == "exported":
-                move.magento_status_text = (
-                    self.env._("Linked to Magento invoice %(ref)s", ref=move._magento_number())
-                    if move.magento_linked
-                    else self.env._("Exported as Magento invoice %(ref)s", ref=move._magento_number())
-                )
-            elif move.magento_export_sent_at and state in EXPORTABLE:
-                until = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
-                move.magento_status_text = self.env._(
-                    "Waiting until %(time)s: Magento may still be creating it", time=move._magento_local_time(until)
-                )
-            elif state == "failed" and move.magento_failure_kind == "action":
-                move.magento_status_text = self.env._("Failed, needs action: see What to Do")
-            elif state == "failed":
-                move.magento_status_text = (
-                    self.env._(
-                        "Failed, will retry at %(time)s (scheduled export)",
-                        time=move._magento_local_time(cron.nextcall),
-                    )
-                    if cron and cron.active
-                    else self.env._("Failed, tried again at the next export (the scheduled export is off)")
-                )
-            elif state == "skipped":
-                move.magento_status_text = self.env._(
-                    "Skipped after %(max)s failed attempts: a Magento manager resets them", max=MAX_ATTEMPTS
-                )
-            elif state == "to_export":
-                move.magento_status_text = self.env._("To export")
-            else:
-                move.magento_status_text = reasons.get(move.magento_export_reason) or False
-
-    def _magento_local_time(self, moment):
-        """``moment`` (UTC) in the user's time zone: the time, and the day when not today."""
-        local = fields.Datetime.context_timestamp(self, moment)
-        today = fields.Datetime.context_timestamp(self, fields.Datetime.now()).date()
-        return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
 
     @api.depends(
         "magento_instance_id",

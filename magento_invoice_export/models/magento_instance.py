@@ -3,40 +3,16 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..export.const import RESOURCE_NAMES
 from ..magento_client import (
     MagentoAuthError,
     MagentoClient,
     MagentoError,
-    MagentoNotFoundError,
-    MagentoStoreCodeError,
-    MagentoValidationError,
 )
-from ..magento_client.client import (
-    OAUTH_KEY_LENGTH,
-    RESOURCE_PROBES,
-    is_array_limit,
-    oauth_key_problem,
-    refused_resource,
-)
+from ..magento_client.client import OAUTH_KEY_LENGTH, oauth_key_problem
 
 # Where the credentials go: only Settings administrators change these.
 CONNECTION_FIELDS = {"url", "store_code", "auth_method", "verify_tls"}
-# The OAuth fields Magento names in its 400s, as the instance form labels them.
-CREDENTIAL_NAMES = {
-    "oauth_consumer_key": "Consumer Key",
-    "oauth_token": "Access Token",
-}
-# The integration's API resources the runs use, as Magento's admin shows them
-# (System > Extensions > Integrations > API), in the order Test Connection asks.
-RESOURCE_NAMES = {
-    "Magento_Sales::sales_invoice": "Sales > Operations > Invoices",
-    "Magento_Sales::actions_view": "Sales > Operations > Orders > Actions > View",
-    "Magento_Sales::invoice": "Sales > Operations > Orders > Actions > Invoice",
-    "Magento_Sales::creditmemo": "Sales > Operations > Orders > Actions > Credit Memos",
-    "Magento_Sales::sales_creditmemo": "Sales > Operations > Credit Memos",
-    "Magento_Backend::store": "Stores > Settings > All Stores",
-}
-assert set(RESOURCE_NAMES) == {resource for resource, _method, _path in RESOURCE_PROBES}
 CREDENTIAL_FIELDS = (
     "consumer_key",
     "consumer_secret",
@@ -371,68 +347,9 @@ class MagentoInstance(models.Model):
         return lambda: MagentoClient(**settings)
 
     def _explain_error(self, error):
-        """A Magento error in plain words, with what to do about it.
-
-        Decided by the error's type and structure, never by Magento's words,
-        which come in the store view's language.
-        """
+        """A Magento error in plain words, with what to do (export/advice.py)."""
         self.ensure_one()
-        if isinstance(error, MagentoAuthError):
-            key = CREDENTIAL_NAMES.get(error.credential)
-            if key:
-                return self.env._(
-                    "%(error)s Magento's OAuth check refused the %(key)s of %(name)s: a Settings administrator "
-                    "copies it again, whole, from the integration (System > Extensions > Integrations).",
-                    error=error,
-                    key=key,
-                    name=self.name,
-                )
-            if error.credential == "oauth_signature_method":
-                return self.env._(
-                    "%(error)s This Magento does not accept HMAC-SHA256 signatures, which every Magento from 2.4 "
-                    "on does: check the shop base URL of %(name)s.",
-                    error=error,
-                    name=self.name,
-                )
-            return self.env._(
-                "%(error)s Check the credentials of %(name)s: in Magento, System > Extensions > "
-                "Integrations, the integration must be active and allowed these resources: %(resources)s.",
-                error=error,
-                name=self.name,
-                resources=self._resources_sentence(),
-            )
-        if isinstance(error, MagentoStoreCodeError):
-            return self.env._(
-                "%(error)s Magento answered before reading the credentials: the REST store code %(code)s of "
-                "%(name)s is unknown there. Enter the code of the store view you invoice through (Stores > "
-                "Settings > All Stores in Magento: default unless the shop has several).",
-                error=error,
-                code=self.store_code,
-                name=self.name,
-            )
-        if isinstance(error, MagentoValidationError) and is_array_limit(error):
-            return self.env._(
-                "%(error)s Magento's Web API input limits are on and take at most %(max)s items in one invoice. "
-                "In Magento, Stores > Configuration > Services > Magento Web API > Web Api Input Limits: raise "
-                "Input List Limit (or turn the limits off), then export again.",
-                error=error,
-                max=error.parameters.get("max"),
-            )
-        if isinstance(error, MagentoNotFoundError) and error.instance_fault:
-            return self.env._(
-                "%(error)s Magento has no REST route at %(url)s: check the shop base URL and the REST "
-                "store code (%(code)s) of %(name)s.",
-                error=error,
-                url=error.url or self.url,
-                code=self.store_code,
-                name=self.name,
-            )
-        if isinstance(error, MagentoNotFoundError):
-            return self.env._(
-                "%(error)s Magento has no such order: check the Magento order ID on the sales order.",
-                error=error,
-            )
-        return str(error)
+        return self.env["magento.invoice.exporter"]._explain_error(self, error)
 
     def _magento_store_view_id(self, client=None):
         """The id of this instance's store view, asked of Magento once; None for "all".
@@ -474,23 +391,8 @@ class MagentoInstance(models.Model):
         return ids[code]
 
     def _credentials_advice(self, error=None):
-        """What to do when Magento refused the credentials, or one resource of them."""
-        resources = getattr(error, "parameters", None)
-        if error is not None and refused_resource(error):
-            return self.env._(
-                "In Magento, System > Extensions > Integrations, allow the integration of %(name)s %(resources)s "
-                "(Magento refused %(refused)s), save, then Reauthorize it; a Settings administrator copies its "
-                "keys again if Magento shows new ones. Test Connection checks every resource the runs use.",
-                name=self.name,
-                resources=self._resources_sentence([r for r in RESOURCE_NAMES if r in resources["resources"]])
-                or resources["resources"],
-                refused=resources["resources"],
-            )
-        return self.env._(
-            "A Settings administrator copies the instance's four keys again from the integration in Magento "
-            "(System > Extensions > Integrations), which must be active and allowed these resources: %(resources)s.",
-            resources=self._resources_sentence(),
-        )
+        """What to do when Magento refused the credentials (export/advice.py)."""
+        return self.env["magento.invoice.exporter"]._credentials_advice(self, error)
 
     @api.model
     def _resources_sentence(self, resources=None):

@@ -144,88 +144,15 @@ class MagentoOrderImporter(models.AbstractModel):
         return None
 
     def _import_page(self, instance, store_id, orders, log, counts):
-        SaleOrder = self.env["sale.order"].sudo()
-        existing = {
-            sale_order.magento_order_id: sale_order
-            for sale_order in SaleOrder.search(
-                [
-                    ("magento_shop_key", "=", instance.shop_key),
-                    ("magento_order_id", "in", [o["entity_id"] for o in orders]),
-                ]
-            )
-        }
-        skus = {sku for order in orders for item in order_lines(order) for sku in sku_candidates(order, item)}
-        products = {
-            product.default_code: product
-            for product in self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
-        }
-        # One search per page for customers and payment methods, not one per order.
-        emails = {(o.get("customer_email") or "").strip().lower() for o in orders} - {""}
-        partners = {}
-        found = self.env["res.partner"].sudo().search([("email_normalized", "in", list(emails))]) if emails else []
-        for partner in found:
-            partners.setdefault(partner.email_normalized, partner)
-        methods = {
-            method.code: method
-            for method in self.env["magento.payment.method"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("instance_id", "=", instance.id)])
-        }
-        pricelists = {}  # currency code -> pricelist (None for the company currency)
+        known = self._page_records(instance, orders)
+        known["pricelists"] = {}  # currency code -> pricelist (None for the company currency)
         new_orders = self.env["sale.order"]
         for order in orders:
-            refusal = self._refusal(instance, store_id, order, existing)
-            if refusal:
-                level, message = refusal
-                counts["skipped" if level == "skipped" else "failed"] += 1
-                if message:
-                    log._add_lines([{"level": "info" if level == "skipped" else level, "message": message}])
-                continue
-            matched, missing = self._match_products(order, products)
-            if missing:
-                log._add_lines(
-                    [
-                        {
-                            "level": "error",
-                            "message": self.env._(
-                                "Order %(ref)s not imported: no product with SKU %(skus)s in Odoo. Create it "
-                                "(Sales > Products, Internal Reference = the SKU) and import again.",
-                                ref=order["increment_id"],
-                                skus=", ".join(missing),
-                            ),
-                        }
-                    ]
-                )
-                counts["failed"] += 1
-                continue
-            try:
-                with self.env.cr.savepoint():
-                    sale_order = SaleOrder.create(
-                        self._sale_order_values(instance, order, matched, partners, methods, pricelists, log)
-                    )
-            except psycopg2.IntegrityError:
-                # Another import of the same shop took it at that very moment.
-                counts["skipped"] += 1
-                continue
-            except UserError as error:
-                log._add_lines(
-                    [
-                        {
-                            "level": "error",
-                            "message": self.env._(
-                                "Order %(ref)s not imported: %(reason)s",
-                                ref=order["increment_id"],
-                                reason=error.args[0],
-                            ),
-                        }
-                    ]
-                )
-                counts["failed"] += 1
-                continue
-            existing[order["entity_id"]] = sale_order
-            new_orders |= sale_order
-            counts["imported"] += 1
+            sale_order = self._import_one(instance, store_id, order, known, log, counts)
+            if sale_order:
+                known["existing"][order["entity_id"]] = sale_order
+                new_orders |= sale_order
+                counts["imported"] += 1
         if new_orders:
             new_orders.action_confirm()
             log._add_lines(
@@ -240,6 +167,81 @@ class MagentoOrderImporter(models.AbstractModel):
                     for sale_order in new_orders
                 ]
             )
+
+    def _page_records(self, instance, orders):
+        """What a page of orders needs from Odoo, one search each (not one per
+        order): sales orders imported already, products, customers, payment methods."""
+        existing = {
+            sale_order.magento_order_id: sale_order
+            for sale_order in self.env["sale.order"]
+            .sudo()
+            .search(
+                [
+                    ("magento_shop_key", "=", instance.shop_key),
+                    ("magento_order_id", "in", [o["entity_id"] for o in orders]),
+                ]
+            )
+        }
+        skus = {sku for order in orders for item in order_lines(order) for sku in sku_candidates(order, item)}
+        products = {
+            product.default_code: product
+            for product in self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
+        }
+        emails = {(o.get("customer_email") or "").strip().lower() for o in orders} - {""}
+        partners = {}
+        found = self.env["res.partner"].sudo().search([("email_normalized", "in", list(emails))]) if emails else []
+        for partner in found:
+            partners.setdefault(partner.email_normalized, partner)
+        methods = {
+            method.code: method
+            for method in self.env["magento.payment.method"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("instance_id", "=", instance.id)])
+        }
+        return {"existing": existing, "products": products, "partners": partners, "methods": methods}
+
+    def _import_one(self, instance, store_id, order, known, log, counts):
+        """The new sales order of one Magento order (not confirmed yet), or
+        None: refused, imported before, or a product missing (said in the log)."""
+        refusal = self._refusal(instance, store_id, order, known["existing"])
+        if refusal:
+            level, message = refusal
+            counts["skipped" if level == "skipped" else "failed"] += 1
+            if message:
+                log._add_lines([{"level": "info" if level == "skipped" else level, "message": message}])
+            return None
+        matched, missing = self._match_products(order, known["products"])
+        if missing:
+            reason = self.env._(
+                "no product with SKU %(skus)s in Odoo. Create it (Sales > Products, Internal Reference = the SKU) "
+                "and import again.",
+                skus=", ".join(missing),
+            )
+            return self._not_imported(order, reason, log, counts)
+        values_of = self._sale_order_values
+        try:
+            with self.env.cr.savepoint():
+                return (
+                    self.env["sale.order"]
+                    .sudo()
+                    .create(
+                        values_of(
+                            instance, order, matched, known["partners"], known["methods"], known["pricelists"], log
+                        )
+                    )
+                )
+        except psycopg2.IntegrityError:
+            # Another import of the same shop took it at that very moment.
+            counts["skipped"] += 1
+        except UserError as error:
+            return self._not_imported(order, error.args[0], log, counts)
+        return None
+
+    def _not_imported(self, order, reason, log, counts):
+        message = self.env._("Order %(ref)s not imported: %(reason)s", ref=order["increment_id"], reason=reason)
+        log._add_lines([{"level": "error", "message": message}])
+        counts["failed"] += 1
 
     def _match_products(self, order, products):
         """``({item_id: product}, [missing SKUs, as a merchant reads them]``."""

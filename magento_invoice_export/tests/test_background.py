@@ -12,7 +12,7 @@ try:
 except ImportError:  # queue_job is optional: its tests skip below
     identity_exact = trap_jobs = None
 
-from ..models import magento_invoice_exporter
+from ..export import const
 from .common import MagentoTestCommon
 
 
@@ -100,7 +100,7 @@ class TestBackgroundQueueJob(BackgroundCommon):
     def test_one_job_per_instance_and_batch_on_the_magento_channel(self):
         exporter = self.env["magento.invoice.exporter"]
         triggers = self._triggered()
-        with patch.object(magento_invoice_exporter, "BATCH_SIZE", 2), trap_jobs() as trap:
+        with patch.object(const, "BATCH_SIZE", 2), trap_jobs() as trap:
             action = self.moves.action_magento_export_selected()
             logs = self.env["magento.process.log"].search(action["domain"], order="id")
             self.assertEqual([len(log.queued_move_ids) for log in logs], [2, 1], "one log and job per batch")

@@ -19,8 +19,8 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import _super_send
 
-from ..models import magento_invoice_exporter as exporter_module
-from ..models.magento_invoice_exporter import LOCK_NAMESPACE
+from ..export import const
+from ..export.const import LOCK_NAMESPACE
 from .common import MagentoTestCommon
 
 
@@ -640,7 +640,7 @@ class TestBadInput(ReliabilityCommon):
         """The next batch is checked while the first one's request travels:
         what that request asks for counts as invoiced already."""
         first, second, order = self._second_invoice_beyond_the_first()
-        with patch.object(exporter_module, "BATCH_SIZE", 1), patch.object(exporter_module, "EDGE_BATCH_SIZE", 1):
+        with patch.object(const, "BATCH_SIZE", 1), patch.object(const, "EDGE_BATCH_SIZE", 1):
             self._bulk_export()
         self.assertTrue(first.magento_invoice_id)
         self.assertFalse(second.magento_invoice_id)
@@ -725,7 +725,7 @@ class TestSecrets(ReliabilityCommon):
         sale_order, _order = self._magento_order()
         self._invoice(sale_order).action_magento_export_invoice()
         with patch(
-            "odoo.addons.magento_invoice_export.models.magento_invoice_exporter.export_document",
+            "odoo.addons.magento_invoice_export.export.stream.export_document",
             side_effect=RuntimeError,
         ):
             sale_order, _order = self._magento_order()

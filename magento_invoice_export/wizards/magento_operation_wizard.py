@@ -3,7 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..magento_client.client import UNRESERVED
+from ..magento_client.calls import UNRESERVED
 
 
 class MagentoOperationWizard(models.TransientModel):

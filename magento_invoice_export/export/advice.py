@@ -1,0 +1,167 @@
+"""Every advice text of the export: what a person can do about a failure."""
+
+from odoo import models
+
+from ..magento_client import (
+    MagentoAuthError,
+    MagentoNotFoundError,
+    MagentoStoreCodeError,
+    MagentoValidationError,
+)
+from ..magento_client.calls import refused_resource
+from ..magento_client.client import is_array_limit
+from .const import CREDENTIAL_NAMES, RESOURCE_NAMES
+
+
+class MagentoExportAdvice(models.AbstractModel):
+    _inherit = "magento.invoice.exporter"
+
+    def _advice(self, kind, job=None):
+        """What a person can do about a failure of this kind (magento_export.advice);
+        the credentials' advice is the instance's (``_credentials_advice``)."""
+        if job is not None and job.is_creditmemo and kind in ("quantity", "document"):
+            return self._creditmemo_advice(kind, job)
+        return {
+            "no_route": self.env._("Check the shop base URL and the REST store code of the instance."),
+            "order_missing": self.env._(
+                "Check the Magento Order ID on the sales order: it is the order's entity id, not its number."
+            ),
+            "quantity": self.env._(
+                "Magento has less of this item left to invoice than this invoice asks (invoiced in Magento's "
+                "admin?). Compare with the order in Magento: correct with a credit note and a new invoice, or have "
+                "a Magento manager link this invoice by hand to Magento's."
+            ),
+            "document": self.env._(
+                "Magento refused the invoice as a whole: the order's status forbids it (on hold, canceled, "
+                "complete...) or nothing is left to invoice. Check the order in Magento, release a hold, then "
+                "export again."
+            ),
+            "array_limit": self.env._(
+                "In Magento, Stores > Configuration > Services > Magento Web API > Web Api Input Limits: raise "
+                "Input List Limit, then export again."
+            ),
+            "transient": self.env._(
+                "Nothing: Magento or the network failed for a moment. The invoice is tried again, and looked up "
+                "first when Magento may hold it."
+            ),
+            "network": self.env._("Check the shop base URL and that the shop is up; the invoice is tried again."),
+            "tls": self.env._(
+                "Check the shop's TLS certificate; only for a test shop, turn off TLS verification on the instance."
+            ),
+            "not_magento": self.env._("The address does not answer like Magento: check the shop base URL."),
+        }.get(kind, self.env._("Export again; if it persists, report it with the server log."))
+
+    def _holds_advice(self, move, holds):
+        """Advice after Magento refused an invoice and none of the invoices it
+        holds for the order matched: what they are, and the ways out."""
+        order = move.magento_sale_order_id.magento_order_ref or move.magento_sale_order_id.name
+        return self.env._(
+            "Magento holds for order %(order)s: %(held)s. None of them has exactly this invoice's items and "
+            "quantities (invoiced in Magento's admin since the import?). Make this invoice match one of them, "
+            "correct it with a credit note, or have a Magento manager link it by hand (Magento Info tab).",
+            order=order,
+            held="; ".join(
+                self.env._("invoice %(ref)s (%(goods)s)", ref=ref, goods=goods or "-") for ref, goods in holds
+            ),
+        )
+
+    def _creditmemo_advice(self, kind, job):
+        if kind == "quantity":
+            return self.env._(
+                "Magento has less of this item left to refund than this credit note gives back (refunded in "
+                "Magento's admin?). Compare with the order in Magento and correct the credit note."
+            )
+        if job.refund_invoice_id:
+            return self.env._(
+                "Magento refused the credit memo as a whole. Refunded online, the payment gateway may have refused "
+                "(Magento's exception log says why), or the invoice was not captured online: to refund offline, "
+                "turn off Refund Online in Magento on the payment method and export again. Also check the order's "
+                "status (on hold, canceled, closed) and what is left to refund."
+            )
+        return self.env._(
+            "Magento refused the credit memo as a whole: the order's status forbids it (on hold, canceled, "
+            "closed), or the refund exceeds what was paid and not yet refunded. Check the order in Magento, then "
+            "export again."
+        )
+
+    def _explain_error(self, instance, error):
+        """A Magento error in plain words, with what to do about it.
+
+        Decided by the error's type and structure, never by Magento's words,
+        which come in the store view's language.
+        """
+        if isinstance(error, MagentoAuthError):
+            key = CREDENTIAL_NAMES.get(error.credential)
+            if key:
+                return self.env._(
+                    "%(error)s Magento's OAuth check refused the %(key)s of %(name)s: a Settings administrator "
+                    "copies it again, whole, from the integration (System > Extensions > Integrations).",
+                    error=error,
+                    key=key,
+                    name=instance.name,
+                )
+            if error.credential == "oauth_signature_method":
+                return self.env._(
+                    "%(error)s This Magento does not accept HMAC-SHA256 signatures, which every Magento from 2.4 "
+                    "on does: check the shop base URL of %(name)s.",
+                    error=error,
+                    name=instance.name,
+                )
+            return self.env._(
+                "%(error)s Check the credentials of %(name)s: in Magento, System > Extensions > "
+                "Integrations, the integration must be active and allowed these resources: %(resources)s.",
+                error=error,
+                name=instance.name,
+                resources=instance._resources_sentence(),
+            )
+        if isinstance(error, MagentoStoreCodeError):
+            return self.env._(
+                "%(error)s Magento answered before reading the credentials: the REST store code %(code)s of "
+                "%(name)s is unknown there. Enter the code of the store view you invoice through (Stores > "
+                "Settings > All Stores in Magento: default unless the shop has several).",
+                error=error,
+                code=instance.store_code,
+                name=instance.name,
+            )
+        if isinstance(error, MagentoValidationError) and is_array_limit(error):
+            return self.env._(
+                "%(error)s Magento's Web API input limits are on and take at most %(max)s items in one invoice. "
+                "In Magento, Stores > Configuration > Services > Magento Web API > Web Api Input Limits: raise "
+                "Input List Limit (or turn the limits off), then export again.",
+                error=error,
+                max=error.parameters.get("max"),
+            )
+        if isinstance(error, MagentoNotFoundError) and error.instance_fault:
+            return self.env._(
+                "%(error)s Magento has no REST route at %(url)s: check the shop base URL and the REST "
+                "store code (%(code)s) of %(name)s.",
+                error=error,
+                url=error.url or instance.url,
+                code=instance.store_code,
+                name=instance.name,
+            )
+        if isinstance(error, MagentoNotFoundError):
+            return self.env._(
+                "%(error)s Magento has no such order: check the Magento order ID on the sales order.",
+                error=error,
+            )
+        return str(error)
+
+    def _credentials_advice(self, instance, error=None):
+        """What to do when Magento refused the credentials, or one resource of them."""
+        resources = getattr(error, "parameters", None)
+        if error is not None and refused_resource(error):
+            return self.env._(
+                "In Magento, System > Extensions > Integrations, allow the integration of %(name)s %(resources)s "
+                "(Magento refused %(refused)s), save, then Reauthorize it; a Settings administrator copies its "
+                "keys again if Magento shows new ones. Test Connection checks every resource the runs use.",
+                name=instance.name,
+                resources=instance._resources_sentence([r for r in RESOURCE_NAMES if r in resources["resources"]])
+                or resources["resources"],
+                refused=resources["resources"],
+            )
+        return self.env._(
+            "A Settings administrator copies the instance's four keys again from the integration in Magento "
+            "(System > Extensions > Integrations), which must be active and allowed these resources: %(resources)s.",
+            resources=instance._resources_sentence(),
+        )

@@ -1,0 +1,113 @@
+"""What Magento holds stays: the guards on an invoice or credit note that
+Magento may hold (delete, reset to draft, cancel, post again) and on the
+export's own fields, which only the export writes."""
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from .account_move import MAGENTO_WRITABLE, _notification
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_magento(self):
+        for move in self:
+            if move.magento_invoice_id:
+                raise UserError(
+                    self.env._(
+                        "%(name)s is invoice %(ref)s in Magento: it cannot be deleted, or Odoo would lose the link "
+                        "while Magento keeps its invoice. Cancel it and correct it with a credit note.",
+                        name=move.name,
+                        ref=move._magento_number(),
+                    )
+                )
+            if move.magento_export_sent_at:
+                raise UserError(
+                    self.env._(
+                        "%(name)s was sent to Magento at %(at)s and no answer came back: Magento may hold it. It "
+                        "cannot be deleted until an export has looked it up: post it again and export it, or have a "
+                        "Magento manager link it by hand.",
+                        name=move.name,
+                        at=fields.Datetime.to_string(move.magento_export_sent_at),
+                    )
+                )
+
+    def button_draft(self):
+        in_magento = self.filtered("magento_invoice_id")
+        result = super().button_draft()
+        # Corrected quantities are checked again at the next export.
+        self.filtered("magento_invoiced_in_magento")._magento_write({"magento_invoiced_in_magento": False})
+        return in_magento._magento_keeps_its_invoice() or result
+
+    def button_cancel(self):
+        in_magento = self.filtered("magento_invoice_id")
+        result = super().button_cancel()
+        return in_magento._magento_keeps_its_invoice() or result
+
+    def _magento_keeps_its_invoice(self):
+        """Say, on each invoice and on screen, that Magento's invoice stays."""
+        if not self:
+            return None
+        message = self.env._(
+            "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
+            "%(names)s, post a credit note; this invoice can be posted again only with the quantities exported.",
+            refs=", ".join(move._magento_number() for move in self),
+            names=", ".join(self.mapped("name")),
+        )
+        for move in self:
+            move._message_log(body=Markup("%s") % message)
+        return _notification("warning", self.env._("Magento keeps its invoice"), message, sticky=True)
+
+    def _post(self, soft=True):
+        for move in self.filtered(lambda m: m.magento_invoice_id and m.magento_exported_items):
+            exported = {int(item): round(float(qty), 4) for item, qty in move.magento_exported_items}
+            if exported != dict(move._magento_invoice_items()):
+                raise UserError(
+                    self.env._(
+                        "%(name)s is Magento invoice %(ref)s, which holds %(items)s: Magento never changes an "
+                        "invoice. Post it with these quantities, or cancel it and correct with a credit note.",
+                        name=move.name,
+                        ref=move._magento_number(),
+                        items=move._magento_describe_items(exported),
+                    )
+                )
+        return super()._post(soft=soft)
+
+    def _magento_describe_items(self, quantities):
+        """``{item id: qty}`` as "2.0 x [24-MB01] Joust Duffle Bag, ..."."""
+        names = {
+            line.magento_item_id: line.product_id.display_name
+            for line in self.invoice_line_ids.sale_line_ids.order_id.order_line
+            if line.magento_item_id
+        }
+        return ", ".join(f"{qty} x {names.get(item, item)}" for item, qty in quantities.items())
+
+    def _magento_write(self, vals):
+        """Write the export's bookkeeping fields only, with the ORM's own write.
+
+        account.move.write (hash, journal and lock-date checks, line
+        synchronisation, "manually modified") and mail's tracking are about
+        fields these are not, and cost a millisecond per invoice of a bulk
+        export, twice per invoice: skipped. The ORM still stores them, stamps
+        write_date and recomputes what depends on them.
+        """
+        assert set(vals) <= MAGENTO_WRITABLE, set(vals) - MAGENTO_WRITABLE
+        return models.BaseModel.write(self.sudo(), vals)
+
+    def write(self, vals):
+        # What Magento holds is written by the export (and the manager's
+        # decisions, all through _magento_write), never by a plain write:
+        # clearing an id over RPC would make the next export post a second
+        # Magento invoice.
+        if MAGENTO_WRITABLE & set(vals):
+            raise AccessError(
+                self.env._(
+                    "The Magento fields of an invoice (%(fields)s) are kept by the export; use its buttons.",
+                    fields=", ".join(sorted(MAGENTO_WRITABLE & set(vals))),
+                )
+            )
+        return super().write(vals)

@@ -1,0 +1,131 @@
+"""The export status of an invoice or credit note, and the sentence that
+says it in plain words."""
+
+import datetime
+
+from odoo import api, fields, models
+
+from ..magento_export.policy import EXPORTABLE, MAX_ATTEMPTS, export_status
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    @api.depends(
+        "move_type",
+        "state",
+        "payment_state",
+        "currency_id",
+        "magento_invoice_id",
+        "magento_export_attempts",
+        "magento_order_count",
+        "magento_sale_order_id.magento_order_id",
+        "magento_sale_order_id.currency_id",
+        "magento_sale_order_id.magento_payment_method_id.create_invoice_on",
+        "magento_sale_order_id.magento_payment_method_id.create_creditmemo_on",
+        "reversed_entry_id.magento_invoice_id",
+        "magento_sale_order_id.magento_payment_method_id.active",
+        "magento_instance_id.active",
+        "magento_no_export",
+        "magento_invoiced_in_magento",
+        "invoice_line_ids.quantity",
+        "invoice_line_ids.sale_line_ids.magento_item_id",
+    )
+    def _compute_magento_export_state(self):
+        for move in self:
+            order = move.magento_sale_order_id
+            if not order:
+                move.magento_export_state = False
+                move.magento_export_reason = False
+                continue
+            if move.magento_invoice_id:
+                # Decided without reading lines: the common case of a bulk run.
+                move.magento_export_state = "exported"
+                move.magento_export_reason = False
+                continue
+            method = order.magento_payment_method_id
+            refund = move.move_type == "out_refund"
+            status, reason = export_status(
+                move_type=move.move_type,
+                state=move.state,
+                payment_state=move.payment_state,
+                magento_invoice_id=move.magento_invoice_id,
+                attempts=move.magento_export_attempts,
+                order_count=move.magento_order_count,
+                has_order_id=bool(order.magento_order_id),
+                method_code=method.code,
+                method_configured=bool(method) and method.active,
+                trigger=method.create_creditmemo_on if refund else method.create_invoice_on,
+                instance_active=move.magento_instance_id.active,
+                currency_matches=move.currency_id == order.currency_id,
+                # A credit note may carry only shipping or an adjustment.
+                has_items=bool(move._magento_invoice_items()) or (refund and any(move._magento_refund_amounts())),
+                no_export=move.magento_no_export,
+                invoiced_in_magento=move.magento_invoiced_in_magento,
+                invoice_exported=not refund or bool(move._magento_refunded_invoice().magento_invoice_id),
+            )
+            if refund and reason == "payment_method_never":
+                reason = "payment_method_never_refunds"
+            move.magento_export_state = status
+            move.magento_export_reason = reason
+
+    @api.depends(
+        "magento_export_state",
+        "magento_export_reason",
+        "magento_failure_kind",
+        "magento_export_sent_at",
+        "magento_invoice_ref",
+        "magento_linked",
+        "magento_export_attempts",
+    )
+    @api.depends_context("tz", "uid")
+    def _compute_magento_status_text(self):
+        """The status in plain words: "will retry" only when something will."""
+        cron = self.env.ref("magento_invoice_export.ir_cron_magento_export_invoice", raise_if_not_found=False)
+        cron = cron.sudo() if cron else cron
+        grace = self.env["magento.invoice.exporter"]._lost_answer_grace()
+        reasons = dict(self._fields["magento_export_reason"]._description_selection(self.env))
+        for move in self:
+            state = move.magento_export_state
+            if not state:
+                move.magento_status_text = False
+            elif state == "exported" and move.move_type == "out_refund":
+                move.magento_status_text = self.env._(
+                    "Exported as Magento credit memo %(ref)s", ref=move._magento_number()
+                )
+            elif state == "exported":
+                move.magento_status_text = (
+                    self.env._("Linked to Magento invoice %(ref)s", ref=move._magento_number())
+                    if move.magento_linked
+                    else self.env._("Exported as Magento invoice %(ref)s", ref=move._magento_number())
+                )
+            elif move.magento_export_sent_at and state in EXPORTABLE:
+                until = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
+                move.magento_status_text = self.env._(
+                    "Waiting until %(time)s: Magento may still be creating it", time=move._magento_local_time(until)
+                )
+            elif state == "failed" and move.magento_failure_kind == "action":
+                move.magento_status_text = self.env._("Failed, needs action: see What to Do")
+            elif state == "failed":
+                move.magento_status_text = (
+                    self.env._(
+                        "Failed, will retry at %(time)s (scheduled export)",
+                        time=move._magento_local_time(cron.nextcall),
+                    )
+                    if cron and cron.active
+                    else self.env._("Failed, tried again at the next export (the scheduled export is off)")
+                )
+            elif state == "skipped":
+                move.magento_status_text = self.env._(
+                    "Skipped after %(max)s failed attempts: a Magento manager resets them", max=MAX_ATTEMPTS
+                )
+            elif state == "to_export":
+                move.magento_status_text = self.env._("To export")
+            else:
+                move.magento_status_text = reasons.get(move.magento_export_reason) or False
+
+    def _magento_local_time(self, moment):
+        """``moment`` (UTC) in the user's time zone: the time, and the day when not today."""
+        local = fields.Datetime.context_timestamp(self, moment)
+        today = fields.Datetime.context_timestamp(self, fields.Datetime.now()).date()
+        return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
