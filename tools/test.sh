@@ -134,7 +134,7 @@ if [ -n "${REAL_MAGENTO_URL:-}" ]; then
     PASSED_TOTAL=$((PASSED_TOTAL + ${p:-0}))
     FAILED_TOTAL=$((FAILED_TOTAL + ${f:-0}))
 else
-    say "No real Magento configured (REAL_MAGENTO_URL unset): the contract suite ran against the double only"
+    say "No real Magento configured (REAL_MAGENTO_URL unset): the contract suite and the flows ran against the double only"
 fi
 
 # ---------------------------------------------------------------- Odoo suite
@@ -194,6 +194,25 @@ run_check() {
 if [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && command -v pg_virtualenv >/dev/null && [ "$TEST_TAGS" = "/$ADDON" ]; then
     run_check transactions "Transactions with real commits"
     run_check wheel "The addon as a wheel, pip-installed beside Odoo"
+fi
+
+# Stage 2 of the real-Magento loop: the addon's flows end to end (it makes
+# its own orders there; a host other than this machine's needs the consent
+# flag of tools/e2e.sh, which the test command never gives).
+if [ -n "${REAL_MAGENTO_URL:-}" ] && [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && [ "$TEST_TAGS" = "/$ADDON" ]; then
+    say "End to end on the real Magento at $REAL_MAGENTO_URL (tools/e2e.sh)"
+    E2E_OUT=$WORK/e2e.log
+    "$ROOT/tools/e2e.sh" --url "$REAL_MAGENTO_URL" --keys "$REAL_MAGENTO_KEYS" --admin "$REAL_MAGENTO_ADMIN" \
+        --store "${REAL_MAGENTO_STORE:-default}" ${REAL_MAGENTO_ROOT:+--magento-root "$REAL_MAGENTO_ROOT"} \
+        > "$E2E_OUT" 2>&1
+    rc=$?
+    summary=$(grep -oE "^e2e: [0-9]+ passed, [0-9]+ failed" "$E2E_OUT" | tail -1)
+    echo "${summary:-e2e: no summary (see $E2E_OUT)}"
+    if [ -n "$summary" ]; then
+        PASSED_TOTAL=$((PASSED_TOTAL + $(echo "$summary" | awk '{print $2}')))
+        FAILED_TOTAL=$((FAILED_TOTAL + $(echo "$summary" | awk '{print $4}')))
+    fi
+    [ "$rc" = 0 ] && [ -n "$summary" ] || { echo "end to end on the real Magento FAILED (see $E2E_OUT)"; FAILED=1; }
 fi
 
 say "Summary"
