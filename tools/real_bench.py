@@ -4,8 +4,11 @@ export against the same signed POSTs sent by a bare client (the addon's own
 in flight, on fresh orders of the same shape for each side, in one run; and
 Magento's own time per invoice, the bare client posting one at a time.
 
-The bare client runs in two halves, before and after the addon, so that a
-Magento slowing down (or the machine's other work) weighs on both sides alike.
+Each order carries several partial invoices (real orders are slow to make):
+both sides post the invoices of one order one after the other, different
+orders in parallel. The bare client runs in two halves, before and after the
+addon, so that a Magento slowing down (or the machine's other work) weighs on
+both sides alike.
 
 It CREATES ORDERS AND INVOICES in that Magento, which must be on this machine
 (REAL_MAGENTO_*, see tools/real_shop.py). Run through tools/bench.sh --real
@@ -23,15 +26,13 @@ from bench import EXPORT
 from harness import ADDON, Odoo, ensure_role, timed
 from real_shop import RealTarget, load, make_orders, order_file, php_workers, use_addon
 
-# One invoice per order, of the whole order: what a shop invoicing on shipment sends.
-LINES = [("RM-BAG", 1), ("RM-TEE", 2)]
 INSTANCE = "Real Magento bench"
 
 MAKE = """
-import scenario
+import json, scenario, real_scenario
 instance = scenario.setup_instance(env, {url!r}, {credentials!r}, concurrency={in_flight}, name={name!r})
 instance.write({{"timeout": {timeout}, "store_code": {store!r}}})
-print("RESULT:" + str(scenario.make_invoices(env, instance, {orders!r})))
+print("RESULT:" + json.dumps(len(real_scenario.make_partial_invoices(env, instance, {orders!r}, {per_order}))))
 """
 
 
@@ -39,35 +40,46 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("odoo_path")
     parser.add_argument("--real", action="store_true", help="(how tools/bench.sh picks this run)")
-    parser.add_argument("--invoices", type=int, default=60, help="invoices per side (the bare one in two halves)")
+    parser.add_argument("--invoices", type=int, default=200, help="invoices per side (the bare one in two halves)")
+    parser.add_argument("--per-order", type=int, default=4, help="partial invoices per Magento order")
     parser.add_argument("--in-flight", type=int, default=8, help="requests in flight, both sides")
-    parser.add_argument("--sequential", type=int, default=10, help="bare POSTs timed one at a time")
+    parser.add_argument("--sequential", type=int, default=20, help="bare POSTs timed one at a time")
     parser.add_argument("--timeout", type=int, default=30, help="the request timeout, seconds, both sides")
     parser.add_argument("--order-minutes", type=float, default=8, help="limit for making the orders")
     parser.add_argument("--addon-ref", help="run the addon as committed there (e.g. HEAD), not the work tree's")
-    return parser.parse_args()
+    args = parser.parse_args()
+    # Whole orders on each side.
+    args.invoices -= args.invoices % args.per_order
+    args.sequential -= args.sequential % args.per_order
+    return args
 
 
-def bare_items(order):
-    """What the addon sends for a whole order: every item but a configurable's child, all of it."""
-    return [(item["item_id"], item["qty_ordered"]) for item in order["items"] if not item.get("parent_item_id")]
+def bare_items(order, per_order):
+    """What the addon sends for one of the order's equal partial invoices: each
+    item but a configurable's child, its share of the quantity."""
+    items = (item for item in order["items"] if not item.get("parent_item_id"))
+    return [(item["item_id"], item["qty_ordered"] // per_order) for item in items]
 
 
-def bare_run(target, orders, in_flight, timeout):
-    """POST an invoice of each order, ``in_flight`` at a time, each thread with a
-    client of its own (as the addon's workers). Returns (seconds, invoices)."""
+def bare_run(target, orders, per_order, in_flight, timeout):
+    """POST the ``per_order`` invoices of each order one after the other, the
+    orders ``in_flight`` at a time, each thread with a client of its own (as the
+    addon's workers). Returns (seconds, invoices)."""
     local = threading.local()
 
     def post(order):
         if not hasattr(local, "client"):
             local.client = target.client(timeout=timeout)
-        comment = f"Odoo invoice BENCH/{order['increment_id']} [bench-{order['entity_id']}]"
-        return local.client.create_invoice(order["entity_id"], bare_items(order), comment=comment)
+        items = bare_items(order, per_order)
+        for number in range(per_order):
+            comment = f"Odoo invoice BENCH/{order['increment_id']}-{number} [bench-{order['entity_id']}-{number}]"
+            local.client.create_invoice(order["entity_id"], items, comment=comment)
+        return per_order
 
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=in_flight) as pool:
-        ids = list(pool.map(post, orders))
-    return time.monotonic() - start, len(ids)
+        count = sum(pool.map(post, orders))
+    return time.monotonic() - start, count
 
 
 def addon_run(odoo):
@@ -80,8 +92,10 @@ def addon_run(odoo):
 
 def prepare(odoo, target, args, folder):
     """Fresh orders for each side; the addon's invoiced and posted in Odoo. Returns (bare, sequential)."""
-    count = 2 * args.invoices + args.sequential
-    orders = timed(f"make {count} orders in Magento", make_orders, target, LINES, count, args.order_minutes * 60)
+    side = args.invoices // args.per_order
+    count = 2 * side + args.sequential // args.per_order
+    limit = args.order_minutes * 60
+    orders = timed(f"make {count} orders in Magento", make_orders, target, args.per_order, count, limit)
     made = MAKE.format(
         url=target.url,
         credentials=target.credentials,
@@ -89,11 +103,12 @@ def prepare(odoo, target, args, folder):
         name=INSTANCE,
         timeout=args.timeout,
         store=target.store,
-        orders=order_file(orders[: args.invoices], folder),
+        orders=order_file(orders[:side], folder),
+        per_order=args.per_order,
     )
     posted = timed(f"post {args.invoices} invoices in Odoo", odoo.shell, made)
     assert posted == args.invoices, (posted, args.invoices)
-    return orders[args.invoices : 2 * args.invoices], orders[2 * args.invoices :]
+    return orders[side : 2 * side], orders[2 * side :]
 
 
 def measure(odoo, target, args, bare, sequential):
@@ -106,10 +121,15 @@ def measure(odoo, target, args, bare, sequential):
         print(f"    {load()}", flush=True)
         return result
 
-    figures = {"sequential": part("bare client, one at a time", bare_run, target, sequential, 1, args.timeout)}
-    first = part(f"bare client, {flight} in flight, first half", bare_run, target, bare[:half], flight, args.timeout)
+    per_order, timeout = args.per_order, args.timeout
+    figures = {"sequential": part("bare client, one at a time", bare_run, target, sequential, per_order, 1, timeout)}
+    first = part(
+        f"bare client, {flight} in flight, 1st half", bare_run, target, bare[:half], per_order, flight, timeout
+    )
     figures["addon"] = part(f"the addon's export, {flight} in flight", addon_run, odoo)
-    second = part(f"bare client, {flight} in flight, second half", bare_run, target, bare[half:], flight, args.timeout)
+    second = part(
+        f"bare client, {flight} in flight, 2nd half", bare_run, target, bare[half:], per_order, flight, timeout
+    )
     figures["bare"] = (first[0] + second[0], first[1] + second[1])
     return figures
 

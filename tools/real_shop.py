@@ -26,6 +26,11 @@ from harness import ADDON, ROOT, SOURCE
 from real_magento import RealMagento, reindexer
 
 KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+# The orders of these runs: three lines, a configurable among them, in as many
+# units as the order has partial invoices (real orders take about a second each
+# to make, their invoices a tenth of that: one order carries several invoices,
+# as a shop shipping in parts sends them).
+LINES = (("RM-BAG", 1), ("RM-TEE", 1), ("RM-HOODIE", 1, "Red"))
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -81,11 +86,12 @@ def use_addon(ref):
     return f"the addon committed at {ref} ({commit.stdout.strip()})"
 
 
-def make_orders(target, lines, count, limit_seconds, threads=2):
-    """``count`` fresh guest orders of ``lines`` ([(sku, qty[, colour])]), as
-    GET /V1/orders/:id gives them, made by ``threads`` carts at once (Magento
+def make_orders(target, per_order, count, limit_seconds, threads=2):
+    """``count`` fresh guest orders of LINES, each line in ``per_order`` units,
+    as GET /V1/orders/:id gives them, made by ``threads`` carts at once (Magento
     serves a few requests at a time). Stops with an error past ``limit_seconds``:
     real orders are slow to make, the run must stay bounded."""
+    lines = [(line[0], line[1] * per_order, *line[2:]) for line in LINES]
     # Once, before the threads: it may create products and reindex. Each thread's
     # shop is handed what it read (about 25 requests saved per thread).
     catalogue = target.shop().catalogue()

@@ -26,8 +26,6 @@ from harness import ADDON, Odoo, ensure_role, timed, wait_result
 from real_shop import RealTarget, load, make_orders, order_file, php_workers, use_addon
 from soak import CHECK, EXPORT
 
-# Each order: three lines (a configurable among them), invoiced in equal parts.
-LINES = [("RM-BAG", 1), ("RM-TEE", 1), ("RM-HOODIE", 1, "Red")]
 INSTANCE = "Real Magento"
 POSTS = "/(invoice|refund)$"
 
@@ -70,9 +68,8 @@ def prepare(odoo, target, proxy, args, folder):
     """Orders in Magento, their invoices and credit notes posted in Odoo. Returns
     (orders, invoice count, credit note count)."""
     count = -(-args.invoices // args.per_order)
-    lines = [(line[0], line[1] * args.per_order, *line[2:]) for line in LINES]
     limit = args.order_minutes * 60
-    orders = timed(f"make {count} orders in Magento", make_orders, target, lines, count, limit)
+    orders = timed(f"make {count} orders in Magento", make_orders, target, args.per_order, count, limit)
     made = MAKE.format(
         url=proxy.url,
         credentials=target.credentials,
