@@ -16,17 +16,31 @@ It CREATES ORDERS AND INVOICES in that Magento, which must be on this machine
 """
 
 import argparse
+import os
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from bench import EXPORT
 from harness import ADDON, Odoo, ensure_role, timed
+from proc_stats import Sample
 from real_shop import RealTarget, load, make_orders, order_file, php_workers, use_addon
 
 INSTANCE = "Real Magento bench"
+MAGENTO_ROOT = "/opt/magento246"  # where the PHP server's pid file is, unless REAL_MAGENTO_ROOT says
+
+# Timed inside Odoo: the export only, not the shell's start.
+EXPORT = """
+import json, time, proc_stats
+instance = env["magento.instance"].search([("name", "=", {name!r})])
+sample = proc_stats.Sample({root!r})
+cpu, queries, start = time.process_time(), env.cr.sql_log_count, time.monotonic()
+log = env["magento.invoice.exporter"]._export_invoices(instance, documents=("invoice",))
+result = {{"seconds": time.monotonic() - start, "invoices": log.exported_count, "failed": log.failed_count,
+    "odoo_cpu": time.process_time() - cpu, "queries": env.cr.sql_log_count - queries}}
+print("RESULT:" + json.dumps({{**result, **sample.stop()}}))
+"""
 
 MAKE = """
 import json, scenario, real_scenario
@@ -64,7 +78,7 @@ def bare_items(order, per_order):
 def bare_run(target, orders, per_order, in_flight, timeout):
     """POST the ``per_order`` invoices of each order one after the other, the
     orders ``in_flight`` at a time, each thread with a client of its own (as the
-    addon's workers). Returns (seconds, invoices)."""
+    addon's workers). Returns the figures (seconds, invoices, busy, php_cpu)."""
     local = threading.local()
 
     def post(order):
@@ -76,18 +90,19 @@ def bare_run(target, orders, per_order, in_flight, timeout):
             local.client.create_invoice(order["entity_id"], items, comment=comment)
         return per_order
 
+    sample = Sample(target.root or MAGENTO_ROOT)
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=in_flight) as pool:
         count = sum(pool.map(post, orders))
-    return time.monotonic() - start, count
+    return {"seconds": time.monotonic() - start, "invoices": count, **sample.stop()}
 
 
-def addon_run(odoo):
-    """The addon's bulk export of the instance's invoices, timed inside Odoo. Returns (seconds, invoices)."""
-    result = odoo.shell(EXPORT.format(name=INSTANCE))
+def addon_run(odoo, target):
+    """The addon's bulk export of the instance's invoices, timed inside Odoo. Returns its figures."""
+    result = odoo.shell(EXPORT.format(name=INSTANCE, root=target.root or MAGENTO_ROOT))
     if result["failed"]:
         raise RuntimeError(f"the addon's export failed some invoices: {result}")
-    return result["elapsed"], result["exported"]
+    return result
 
 
 def prepare(odoo, target, args, folder):
@@ -114,39 +129,53 @@ def prepare(odoo, target, args, folder):
 def measure(odoo, target, args, bare, sequential):
     """The timed parts, each followed by the load it ran under. Returns the figures."""
     half = len(bare) // 2
-    flight = args.in_flight
+    flight, per_order, timeout = args.in_flight, args.per_order, args.timeout
 
     def part(label, function, *arguments):
         result = timed(label, function, *arguments)
         print(f"    {load()}", flush=True)
         return result
 
-    per_order, timeout = args.per_order, args.timeout
     figures = {"sequential": part("bare client, one at a time", bare_run, target, sequential, per_order, 1, timeout)}
-    first = part(
-        f"bare client, {flight} in flight, 1st half", bare_run, target, bare[:half], per_order, flight, timeout
-    )
-    figures["addon"] = part(f"the addon's export, {flight} in flight", addon_run, odoo)
-    second = part(
-        f"bare client, {flight} in flight, 2nd half", bare_run, target, bare[half:], per_order, flight, timeout
-    )
-    figures["bare"] = (first[0] + second[0], first[1] + second[1])
+    first = part(f"bare, {flight} in flight, 1st half", bare_run, target, bare[:half], per_order, flight, timeout)
+    figures["addon"] = part(f"the addon's export, {flight} in flight", addon_run, odoo, target)
+    second = part(f"bare, {flight} in flight, 2nd half", bare_run, target, bare[half:], per_order, flight, timeout)
+    figures["bare"] = _sum(first, second)
     return figures
 
 
+def _sum(first, second):
+    """Two parts as one: times and counts added, the busy share weighted by time."""
+    seconds = first["seconds"] + second["seconds"]
+    busy = (first["busy"] * first["seconds"] + second["busy"] * second["seconds"]) / seconds
+    php = None if None in (first["php_cpu"], second["php_cpu"]) else first["php_cpu"] + second["php_cpu"]
+    return {"seconds": seconds, "invoices": first["invoices"] + second["invoices"], "busy": busy, "php_cpu": php}
+
+
+def _line(label, figures):
+    rate = figures["invoices"] / figures["seconds"]
+    php = figures["php_cpu"]
+    php_text = "?" if php is None else f"{php * 1000 / figures['invoices']:.0f} ms"
+    text = (
+        f"{label:22s} {rate:6.2f} invoices/s ({figures['invoices']} in {figures['seconds']:.1f} s); "
+        f"Magento's PHP CPU {php_text} per invoice; cores {figures['busy']:.0%} busy"
+    )
+    if "odoo_cpu" in figures:
+        count = figures["invoices"]
+        text += f"; Odoo CPU {figures['odoo_cpu'] * 1000 / count:.0f} ms, {figures['queries'] / count:.1f} queries"
+    print(text)
+    return rate
+
+
 def report(target, args, figures):
-    addon_rate = figures["addon"][1] / figures["addon"][0]
-    bare_rate = figures["bare"][1] / figures["bare"][0]
-    sequential_ms = figures["sequential"][0] * 1000 / figures["sequential"][1]
     workers = php_workers(target)
     print()
-    print(f"Magento {target.url}, PHP_CLI_SERVER_WORKERS={workers}; {args.in_flight} requests in flight on both sides")
-    print(f"Magento, one POST at a time: {sequential_ms:.0f} ms per invoice ({figures['sequential'][1]} invoices)")
-    for label, rate, count in (
-        ("bare client", bare_rate, figures["bare"][1]),
-        ("addon", addon_rate, figures["addon"][1]),
-    ):
-        print(f"{label + ':':13s} {rate:6.2f} invoices/s ({count} invoices, {1000 / rate:.0f} ms each)")
+    print(f"Magento {target.url}, PHP_CLI_SERVER_WORKERS={workers}, on {os.cpu_count()} cores shared with Odoo")
+    sequential = figures["sequential"]
+    sequential_ms = sequential["seconds"] * 1000 / sequential["invoices"]
+    _line("bare, one at a time:", sequential)
+    bare_rate = _line(f"bare, {args.in_flight} in flight:", figures["bare"])
+    addon_rate = _line(f"addon, {args.in_flight} in flight:", figures["addon"])
     print(
         f"bench --real: addon {addon_rate:.2f}/s, bare client {bare_rate:.2f}/s = {addon_rate / bare_rate:.0%} "
         f"(target 90%); Magento {sequential_ms:.0f} ms per invoice one at a time; PHP_CLI_SERVER_WORKERS={workers}; "
