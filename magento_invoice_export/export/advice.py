@@ -90,6 +90,8 @@ class MagentoExportAdvice(models.AbstractModel):
         Decided by the error's type and structure, never by Magento's words,
         which come in the store view's language.
         """
+        if isinstance(error, MagentoAuthError) and refused_resource(error):
+            return f"{error} {self._credentials_advice(instance, error)}"
         if isinstance(error, MagentoAuthError):
             key = CREDENTIAL_NAMES.get(error.credential)
             if key:
@@ -116,11 +118,9 @@ class MagentoExportAdvice(models.AbstractModel):
             )
         if isinstance(error, MagentoStoreCodeError):
             return self.env._(
-                "%(error)s Magento answered before reading the credentials: the REST store code %(code)s of "
-                "%(name)s is unknown there. Enter the code of the store view you invoice through (Stores > "
-                "Settings > All Stores in Magento: default unless the shop has several).",
+                "%(error)s Enter in %(name)s the code of the store view you invoice through (in Magento, Stores "
+                "> Settings > All Stores: default unless the shop has several).",
                 error=error,
-                code=instance.store_code,
                 name=instance.name,
             )
         if isinstance(error, MagentoValidationError) and is_array_limit(error):

@@ -105,6 +105,25 @@ class TestExportCreditMemo(MagentoTestCommon):
         self.assertEqual(log.exported_count, 1)
         self.assertIn(f"POST V1/order/{magento_order['entity_id']}/refund", log.line_ids.request)
 
+    def test_a_resource_the_integration_lacks_is_named_in_the_admin_words(self):
+        # The README's old list of resources: invoices, but no credit memos.
+        invoice, magento_order = self._exported_invoice()
+        integration = self.magento.add_integration(
+            resources=("Magento_Sales::sales_invoice", "Magento_Sales::actions_view", "Magento_Sales::invoice")
+        )
+        keys = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+        self.instance.write({key: integration[key] for key in keys})
+        credit_note = self._credit_note(invoice, {self.product_bag: 1, self.product_hoodie: 0})
+        log = self._bulk_export(operation="export_creditmemo")
+        self.assertFalse(self.magento.store.order_creditmemos(magento_order["entity_id"]))
+        self.assertEqual((log.state, credit_note.magento_export_attempts), ("failed", 0), "the instance's fault")
+        self.assertIn("The consumer isn't authorized to access Magento_Sales::creditmemo.", log.summary)
+        self.assertIn(
+            "allow the integration of Luma Shop Sales > Operations > Orders > Actions > Credit Memos (Magento "
+            "refused Magento_Sales::creditmemo)",
+            log.summary,
+        )
+
     def test_partial_refund_without_shipping(self):
         invoice, magento_order = self._exported_invoice()
         credit_note = self._credit_note(

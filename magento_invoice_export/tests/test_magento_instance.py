@@ -98,7 +98,7 @@ class TestMagentoInstance(MagentoTestCommon):
             self.instance.action_test_connection()
         message = str(error.exception)
         self.assertIn("Magento has no store view with the REST store code 'nl'.", message)
-        self.assertIn("the REST store code nl of Luma Shop is unknown there", message)
+        self.assertIn("Enter in Luma Shop the code of the store view you invoice through", message)
         self.assertNotIn("Access Token", message, "a store code is not a credential")
 
     def test_test_connection_names_every_resource_the_integration_lacks(self):
