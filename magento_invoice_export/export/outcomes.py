@@ -50,6 +50,8 @@ class MagentoExportOutcomes(models.AbstractModel):
                 "magento_failure_kind": False,
                 "magento_linked": result.own,
                 "magento_exported_items": [[item_id, qty] for item_id, qty in job.items],
+                "magento_exported_total": move.amount_total,
+                "magento_exported_currency_id": move.currency_id.id,
             }
         )
 

@@ -62,6 +62,8 @@ MAGENTO_WRITABLE = {
     "magento_last_error",
     "magento_linked",
     "magento_exported_items",
+    "magento_exported_total",
+    "magento_exported_currency_id",
     "magento_invoiced_in_magento",
     "magento_no_export",
     "magento_no_export_reason",
@@ -162,6 +164,13 @@ class AccountMove(models.Model):
         readonly=True,
         help="[[Magento order item, quantity]] as Magento holds them: the invoice may be posted again only with these.",
     )
+    magento_exported_total = fields.Monetary(
+        currency_field="magento_exported_currency_id",
+        copy=False,
+        readonly=True,
+        help="The total of the document as it was sent to Magento: posted again, it must total the same.",
+    )
+    magento_exported_currency_id = fields.Many2one("res.currency", copy=False, readonly=True)
 
     # ------------------------------------------------------------------
     # What Magento holds cannot be undone from Odoo

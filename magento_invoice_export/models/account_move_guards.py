@@ -38,6 +38,9 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         in_magento = self.filtered("magento_invoice_id")
+        # Posted, a document cannot have changed since it was sent: what it
+        # holds now is what Magento holds, or may hold after a lost answer.
+        self.filtered(lambda m: m.state == "posted")._magento_keep_what_was_sent()
         result = super().button_draft()
         # Corrected quantities are checked again at the next export.
         self.filtered("magento_invoiced_in_magento")._magento_write({"magento_invoiced_in_magento": False})
@@ -54,7 +57,8 @@ class AccountMove(models.Model):
             return None
         message = self.env._(
             "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
-            "%(names)s, post a credit note; this invoice can be posted again only with the quantities exported.",
+            "%(names)s, post a credit note; this invoice can be posted again only with the quantities and amounts "
+            "exported.",
             refs=", ".join(move._magento_number() for move in self),
             names=", ".join(self.mapped("name")),
         )
@@ -62,20 +66,70 @@ class AccountMove(models.Model):
             move._message_log(body=Markup("%s") % message)
         return _notification("warning", self.env._("Magento keeps its invoice"), message, sticky=True)
 
-    def _post(self, soft=True):
-        for move in self.filtered(lambda m: m.magento_invoice_id and m.magento_exported_items):
-            exported = {int(item): round(float(qty), 4) for item, qty in move.magento_exported_items}
-            if exported != dict(move._magento_invoice_items()):
-                raise UserError(
-                    self.env._(
-                        "%(name)s is Magento invoice %(ref)s, which holds %(items)s: Magento never changes an "
-                        "invoice. Post it with these quantities, or cancel it and correct with a credit note.",
-                        name=move.name,
-                        ref=move._magento_number(),
-                        items=move._magento_describe_items(exported),
-                    )
+    def _magento_keep_what_was_sent(self):
+        """Record the items and total of documents Magento holds or may hold,
+        where the export did not (sent before the total was kept, or a lost answer)."""
+        for move in self.filtered(lambda m: m.magento_invoice_id or m.magento_export_sent_at):
+            values = {}
+            if not move.magento_exported_items:
+                values["magento_exported_items"] = [[item, qty] for item, qty in move._magento_invoice_items()]
+            if not move.magento_exported_currency_id:
+                values.update(
+                    magento_exported_total=move.amount_total, magento_exported_currency_id=move.currency_id.id
                 )
+            if values:
+                move._magento_write(values)
+
+    def _post(self, soft=True):
+        for move in self.filtered(lambda m: m.magento_exported_items or m.magento_exported_currency_id):
+            problem = move._magento_changed_since_sent()
+            if problem:
+                raise UserError(problem)
         return super()._post(soft=soft)
+
+    def _magento_changed_since_sent(self):
+        """Why this document may not be posted as it stands (Magento holds, or
+        may hold, other quantities or amounts), or False."""
+        exported = {int(item): round(float(qty), 4) for item, qty in self.magento_exported_items or []}
+        if self.magento_exported_items and exported != dict(self._magento_invoice_items()):
+            return self.env._(
+                "%(held)s, which holds %(items)s: Magento never changes an invoice. Post it with these quantities, "
+                "or cancel it and correct it with a credit note.",
+                held=self._magento_held(),
+                items=self._magento_describe_items(exported),
+            )
+        sent = self.magento_exported_currency_id
+        if sent and (sent != self.currency_id or sent.compare_amounts(self.magento_exported_total, self.amount_total)):
+            return self.env._(
+                "%(held)s; posted again it would total %(now)s, which Magento would never know: Magento never "
+                "changes a document it holds. Post it with the amounts exported, or cancel it and correct it with "
+                "a credit note.",
+                held=self._magento_held(sent.format(self.magento_exported_total)),
+                now=self.currency_id.format(self.amount_total),
+            )
+        return False
+
+    def _magento_held(self, amount=None):
+        """ "INV/1 is Magento invoice 000000012 [for $ 229.00]", or that it was sent and may be there."""
+        kind = self.env._("credit memo") if self._magento_document() == "creditmemo" else self.env._("invoice")
+        if self.magento_invoice_id and amount:
+            return self.env._(
+                "%(name)s is Magento %(kind)s %(ref)s for %(amount)s",
+                name=self.name,
+                kind=kind,
+                ref=self._magento_number(),
+                amount=amount,
+            )
+        if self.magento_invoice_id:
+            return self.env._(
+                "%(name)s is Magento %(kind)s %(ref)s", name=self.name, kind=kind, ref=self._magento_number()
+            )
+        return self.env._(
+            "%(name)s was sent to Magento at %(at)s%(amount)s (Magento may hold it)",
+            name=self.name,
+            at=fields.Datetime.to_string(self.magento_export_sent_at),
+            amount=self.env._(" for %(amount)s", amount=amount) if amount else "",
+        )
 
     def _magento_describe_items(self, quantities):
         """``{item id: qty}`` as "2.0 x [24-MB01] Joust Duffle Bag, ..."."""

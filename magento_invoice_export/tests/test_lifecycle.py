@@ -1,5 +1,7 @@
 """One Odoo invoice = one Magento invoice, whatever a user clicks afterwards."""
 
+import re
+
 from lxml import etree
 
 from odoo import fields
@@ -18,6 +20,11 @@ class TestInvoiceLifecycle(MagentoTestCommon):
         move.action_magento_export_invoice()
         self.assertTrue(move.magento_invoice_id)
         return sale_order, order, move
+
+    def _as_imported(self):
+        """Magento's prices without Odoo taxes, as the import makes orders: the totals agree."""
+        bag, hoodie = self._products()
+        (bag | hoodie | self.product_shipping).taxes_id = False
 
     def test_exported_invoice_cannot_be_deleted_and_reset_warns(self):
         _sale_order, order, move = self._exported()
@@ -63,6 +70,51 @@ class TestInvoiceLifecycle(MagentoTestCommon):
         move.action_post()
         self.assertEqual(move.magento_export_state, "exported")
         self.assertEqual(len(self._invoice_posts(order)), 1, "never sent again")
+
+    def test_reposting_with_other_prices_than_exported_is_refused(self):
+        """Issue 21: Magento holds 229.00 (its own prices); a re-posted 162.00 would never reach it."""
+        self._as_imported()
+        _sale_order, order, move = self._exported()
+        magento_total = float(self.magento.store.get_invoice(move.magento_invoice_id)["grand_total"])
+        self.assertEqual((move.amount_total, magento_total), (229.0, 229.0))
+        move.button_draft()
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 0.5
+        with self.assertRaises(UserError) as error:
+            move.action_post()
+        money = move.currency_id.format
+        self.assertIn(f"is Magento invoice {move.magento_invoice_ref} for {money(229)};", str(error.exception))
+        self.assertIn(f"posted again it would total {money(162)}", str(error.exception))
+        self.assertIn("correct it with a credit note", str(error.exception))
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 34
+        move.action_post()
+        self.assertEqual(len(self._invoice_posts(order)), 1, "never sent again")
+
+    def test_an_invoice_whose_answer_was_lost_keeps_its_amounts_too(self):
+        self._as_imported()
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("drop_after", method="POST")
+        move.action_magento_export_invoice()
+        self.assertTrue(move.magento_export_sent_at and not move.magento_invoice_id)
+        move.button_draft()
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            line.quantity = 1
+        with self.assertRaises(UserError) as error:
+            move.action_post()
+        self.assertRegex(str(error.exception), r"was sent to Magento at .* \(Magento may hold it\), which holds 2.0 x ")
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            line.quantity = 2
+            line.price_unit = 30
+        with self.assertRaises(UserError) as error:
+            move.action_post()
+        held = r"was sent to Magento at .* for " + re.escape(move.currency_id.format(229))
+        self.assertRegex(str(error.exception), held)
+        with Form(move) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 34
+        move.action_post()
+        self.assertEqual(len(self._invoice_posts(order)), 1)
 
     def test_look_up_adopts_only_what_this_invoice_created(self):
         """Another Odoo invoice's comment, or an invoice without ours, is never this one's."""
