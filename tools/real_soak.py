@@ -187,7 +187,8 @@ def report(args, proxy, held, check, counts, started, expected):
     )
     print(
         f"soak --real: {'PASSED' if ok else 'FAILED'}: {kinds['out_invoice']} invoices, {kinds['out_refund']} "
-        f"credit notes, {sum(state['faults'].values())} faults injected, {counts['duplicates']} duplicates, "
+        f"credit notes, {sum(state['faults'].values())} faults injected and Odoo killed once, "
+        f"{counts['duplicates']} duplicates, "
         f"{len(counts['lost'])} lost ids, {len(counts['untraced'])} untraced, {len(counts['wrong'])} ids on the "
         f"wrong document, {len(counts['unexported'])} not exported"
     )
