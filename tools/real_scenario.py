@@ -6,39 +6,13 @@ invoices, as a shop shipping in parts would), and credit notes.
 
 import json
 
-from odoo import Command
+from scenario import confirmed_sale_orders
 
 
 def _sale_orders(env, instance, orders):
     """One confirmed sales order per Magento order, its lines linked to the order's items."""
     partner = env["res.partner"].create({"name": "Jane Doe", "email": "jane.doe@example.com"})
-    methods = {method.code: method for method in instance.payment_method_ids}
-    products = {}
-    vals_list = []
-    for order in orders:
-        lines = []
-        # A configurable's child item is Magento's: the parent item carries the price and is invoiced.
-        for item in (item for item in order["items"] if not item.get("parent_item_id")):
-            sku = item["sku"]
-            if sku not in products:
-                products[sku] = env["product.product"].create(
-                    {"name": item["name"], "default_code": sku, "lst_price": item["price"], "invoice_policy": "order"}
-                )
-            line = {"product_id": products[sku].id, "product_uom_qty": item["qty_ordered"]}
-            lines.append(Command.create({**line, "price_unit": item["price"], "magento_item_id": item["item_id"]}))
-        vals_list.append(
-            {
-                "partner_id": partner.id,
-                "magento_instance_id": instance.id,
-                "magento_order_id": order["entity_id"],
-                "magento_order_ref": order["increment_id"],
-                "magento_payment_method_id": methods[order["payment"]["method"]].id,
-                "order_line": lines,
-            }
-        )
-    sale_orders = env["sale.order"].create(vals_list)
-    sale_orders.action_confirm()
-    return sale_orders
+    return confirmed_sale_orders(env, instance, orders, partner)
 
 
 def make_partial_invoices(env, instance, orders_file, per_order):

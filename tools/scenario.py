@@ -38,35 +38,23 @@ def setup_instance(env, url, credentials, concurrency=8, grace=None, name="Luma 
     return instance
 
 
-def make_invoices(env, instance, orders_file, partial_every=0):
-    """One posted invoice per Magento order (two partial ones for every
-    ``partial_every``-th order). Returns the number of invoices."""
-    with open(orders_file, encoding="utf-8") as handle:
-        orders = json.load(handle)
-    partner = env["res.partner"].create({"name": "Veronica Costello", "email": "roni_cost@example.com"})
+def confirmed_sale_orders(env, instance, orders, partner):
+    """One confirmed sales order per Magento order (as Magento's GET /V1/orders/:id
+    gives it), its lines linked to the order's items (a configurable's child is
+    Magento's: the parent item carries the price and is invoiced)."""
     products = {}
     methods = {m.code: m for m in instance.payment_method_ids}
     vals_list = []
     for order in orders:
         lines = []
-        for item in order["items"]:
-            if item.get("parent_item_id"):
-                continue
+        for item in (item for item in order["items"] if not item.get("parent_item_id")):
             sku = item["sku"]
             if sku not in products:
                 products[sku] = env["product.product"].create(
                     {"name": item["name"], "default_code": sku, "lst_price": item["price"], "invoice_policy": "order"}
                 )
-            lines.append(
-                Command.create(
-                    {
-                        "product_id": products[sku].id,
-                        "product_uom_qty": item["qty_ordered"],
-                        "price_unit": item["price"],
-                        "magento_item_id": item["item_id"],
-                    }
-                )
-            )
+            line = {"product_id": products[sku].id, "product_uom_qty": item["qty_ordered"]}
+            lines.append(Command.create({**line, "price_unit": item["price"], "magento_item_id": item["item_id"]}))
         vals_list.append(
             {
                 "partner_id": partner.id,
@@ -79,6 +67,16 @@ def make_invoices(env, instance, orders_file, partial_every=0):
         )
     sale_orders = env["sale.order"].create(vals_list)
     sale_orders.action_confirm()
+    return sale_orders
+
+
+def make_invoices(env, instance, orders_file, partial_every=0):
+    """One posted invoice per Magento order (two partial ones for every
+    ``partial_every``-th order). Returns the number of invoices."""
+    with open(orders_file, encoding="utf-8") as handle:
+        orders = json.load(handle)
+    partner = env["res.partner"].create({"name": "Veronica Costello", "email": "roni_cost@example.com"})
+    sale_orders = confirmed_sale_orders(env, instance, orders, partner)
     partial = sale_orders.browse(sale_orders.ids[::partial_every]) if partial_every else sale_orders.browse()
     moves = env["account.move"]
     if partial:
