@@ -255,6 +255,22 @@ class TestExportInvoice(MagentoTestCommon):
         self.assertEqual(move.magento_log_line_ids.message, linked)
         self.assertEqual((result["params"]["type"], result["params"]["message"]), ("success", linked))
 
+    def test_an_invoice_adopted_after_a_lost_answer_is_announced_as_found_not_created(self):
+        self.env["ir.config_parameter"].set_param("magento_invoice_export.lost_answer_grace_seconds", 0)
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("drop_after", method="POST")
+        lost = move.action_magento_export_invoice()
+        self.assertEqual(lost["params"]["type"], "danger")
+        result = move.action_magento_export_invoice()
+        self.assertEqual(len(self._invoice_posts(order)), 1, "looked up, never posted twice")
+        self.assertEqual(result["params"]["type"], "success")
+        self.assertEqual(
+            result["params"]["message"],
+            f"Found in Magento as invoice {move.magento_invoice_ref}, created by an earlier attempt whose answer "
+            "was lost: linked without creating another.",
+        )
+
     def test_refused_invoice_names_what_magento_holds_when_nothing_matches(self):
         bag, _hoodie = self._products()
         sale_order, order = self._magento_order()
