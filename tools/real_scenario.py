@@ -6,7 +6,7 @@ invoices, as a shop shipping in parts would), and credit notes.
 
 import json
 
-from scenario import confirmed_sale_orders
+from scenario import confirmed_sale_orders, post_one_unit_credit_notes
 
 
 def _sale_orders(env, instance, orders):
@@ -38,11 +38,4 @@ def make_credit_notes(env, invoice_ids):
     """A posted credit note of one unit of the first product of each invoice,
     as Reverse makes it: each waits for its invoice to reach Magento. Returns
     their number."""
-    notes = env["account.move"].browse(invoice_ids).with_context(include_business_fields=True)._reverse_moves()
-    for note in notes:
-        product_lines = note.invoice_line_ids.filtered(lambda line: line.display_type == "product")
-        product_lines[0].quantity = 1
-        (product_lines - product_lines[0]).unlink()
-    notes.action_post()
-    env.cr.commit()
-    return len(notes)
+    return post_one_unit_credit_notes(env, env["account.move"].browse(invoice_ids))

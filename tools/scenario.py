@@ -98,8 +98,13 @@ def make_credit_notes(env, every):
     invoices = env["account.move"].search(
         [("magento_instance_id", "!=", False), ("move_type", "=", "out_invoice")], order="id"
     )
-    chosen = invoices.browse(invoices.ids[::every])
-    notes = chosen.with_context(include_business_fields=True)._reverse_moves()
+    return post_one_unit_credit_notes(env, invoices.browse(invoices.ids[::every]))
+
+
+def post_one_unit_credit_notes(env, invoices):
+    """Reverse ``invoices`` as the Reverse button does, keep one unit of each
+    one's first product, post and commit; returns how many."""
+    notes = invoices.with_context(include_business_fields=True)._reverse_moves()
     for note in notes:
         product_lines = note.invoice_line_ids.filtered(lambda line: line.display_type == "product")
         product_lines[0].quantity = 1
