@@ -109,8 +109,11 @@ class MagentoCalls:
                 page += 1
 
     def get_store_views(self):
-        """``GET /V1/store/storeViews``: every store view with its id and code."""
-        return self.request("GET", "V1/store/storeViews", route_always_exists=True)
+        """``GET /V1/store/storeViews``: every store view with its id and code.
+        Asked once per client (Test Connection's probe, then the store view's id)."""
+        if getattr(self, "_store_views", None) is None:
+            self._store_views = self.request("GET", "V1/store/storeViews", route_always_exists=True)
+        return self._store_views
 
     def _search(self, path, filters, page_size, current_page, sort_orders):
         """A Magento list route with its ``searchCriteria``."""

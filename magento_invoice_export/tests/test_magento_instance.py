@@ -128,8 +128,11 @@ class TestMagentoInstance(MagentoTestCommon):
         )
 
     def test_every_resource_allowed_is_plain_success(self):
+        self.instance.magento_store_id = 0  # learned again: from the probe's answer, not a second request
         before = len(self.magento.requests())
         result = self.instance.action_test_connection()
+        views = [r for r in self.magento.requests()[before:] if r["path"].endswith("/V1/store/storeViews")]
+        self.assertEqual((len(views), self.instance.magento_store_id), (1, 1))
         self.assertEqual((result["params"]["type"], result["params"]["title"]), ("success", "Connection successful"))
         self.assertEqual(
             {r["path"] for r in self.magento.requests()[before:]},
