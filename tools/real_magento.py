@@ -13,7 +13,10 @@ dynamic- and a fixed-price bundle. Orders are guest orders with flat-rate shippi
 and an offline payment method (``checkmo``, ``banktransfer``, ``cashondelivery``).
 """
 
+import contextlib
+import json
 import subprocess
+from pathlib import Path
 
 import requests
 
@@ -36,6 +39,24 @@ BUNDLES = {
     "RM-KIT-FIXED": {"name": "Fixed Price Yoga Kit", "price_type": 1, "price": 60.0},
 }
 BUNDLE_OPTIONS = (("Ball", "RM-BALL", 1), ("Strap", "RM-STRAP", 2))
+# Money (issue 21's matrix, tools/money_matrix.py): products of a tax class
+# taxed 10% or 21% for US addresses, a 10% cart price rule on DISCOUNTED's SKUs
+# (no coupon), a free product; sku -> (name, price[, tax percent]).
+TAXED = {
+    "RM-TAX10-A": ("Tea Set (10% tax)", 18.99, 10),
+    "RM-TAX10-B": ("Notebook (10% tax)", 3.35, 10),
+    "RM-TAX21-A": ("Desk Lamp (21% tax)", 41.65, 21),
+    "RM-TAX21-B": ("Wine Glass (21% tax)", 19.99, 21),
+    "RM-DISC-T21": ("Rain Jacket (21% tax, 10% off)", 59.95, 21),
+}
+DISCOUNTED = {"RM-DISC": ("Yoga Mat (10% off)", 29.95)}
+FREE = {"RM-FREE": ("Free Sticker", 0.0)}
+DISCOUNT_PERCENT = 10
+DISCOUNT_SKUS = ("RM-DISC", "RM-DISC-T21")
+TAX_CLASSES = {10: "RM Tax 10%", 21: "RM Tax 21%"}
+CART_RULE = "RM 10% off RM-DISC"
+# An order's currency for each base-to-order rate (the base currency is USD).
+RATE_CURRENCIES = {0.85: "GBP", 0.92: "EUR", 1.10: "CAD"}
 ADDRESS = {
     "firstname": "Jane",
     "lastname": "Doe",
@@ -57,8 +78,11 @@ class MagentoCallError(RuntimeError):
 class RealMagento:
     """A real Magento reached over REST with an admin login."""
 
-    def __init__(self, url, admin_user, admin_password, store="default", timeout=120, reindex=None):
+    def __init__(self, url, admin_user, admin_password, store="default", timeout=120, reindex=None, settings=None):
         self.url = url.rstrip("/")
+        # LocalSettings of a Magento on this machine: the money windows need it.
+        self.settings = settings
+        self._tax_classes = None
         # Called once new products were made: a shop whose indexers run "on
         # schedule" without cron sells them only after a reindex.
         self.reindex = reindex
@@ -253,6 +277,138 @@ class RealMagento:
     def get_order(self, order_id):
         return self.call("GET", f"orders/{order_id}")
 
+    def order_documents(self, order_id):
+        """The order's invoices and credit memos: [{kind, entity_id, increment_id, grand_total, base_grand_total}]."""
+        found = []
+        for kind, listing in (("invoice", "invoices"), ("creditmemo", "creditmemos")):
+            for document in self.call("GET", f"{listing}?{_search('order_id', order_id)}")["items"]:
+                keys = ("entity_id", "increment_id", "grand_total", "base_grand_total")
+                found.append({"kind": kind, **{key: document.get(key) for key in keys}})
+        return found
+
+    # ------------------------------------------------------------ money
+    def money_catalogue(self):
+        """What the money matrix's orders need, made once (idempotent): a product
+        tax class per rate of TAX_CLASSES with a US-wide tax rate and a rule for
+        guests, TAXED's products in them, DISCOUNTED's and FREE's products, and
+        the cart price rule of DISCOUNT_PERCENT on DISCOUNT_SKUS (no coupon)."""
+        self.catalogue()
+        classes = self.tax_classes()
+        made = []
+        for sku, (name, price, percent) in TAXED.items():
+            tax_class = [{"attribute_code": "tax_class_id", "value": str(classes[percent])}]
+            made.append(
+                self._ensure_product({"sku": sku, "name": name, "price": price, "custom_attributes": tax_class})
+            )
+        for sku, (name, price) in {**DISCOUNTED, **FREE}.items():
+            made.append(self._ensure_product({"sku": sku, "name": name, "price": price}))
+        self._ensure_cart_rule()
+        if any(made) and self.reindex:
+            self.reindex()
+
+    def tax_classes(self):
+        """{percent: product tax class id}, each class taxed at its percent for
+        every US address (customer class of the guests' group), made once."""
+        if self._tax_classes is None:
+            guests = self.call("GET", "customerGroups/0")["tax_class_id"]
+            self._tax_classes = {}
+            for percent, name in TAX_CLASSES.items():
+                found = self.call("GET", f"taxClasses/search?{_search('class_name', name)}")["items"]
+                if found:
+                    class_id = int(found[0]["class_id"])
+                else:
+                    body = {"taxClass": {"class_name": name, "class_type": "PRODUCT"}}
+                    class_id = int(self.call("POST", "taxClasses", body))
+                code = f"RM-US-{percent}%"
+                rates = self.call("GET", f"taxRates/search?{_search('code', code)}")["items"]
+                rate = (
+                    rates[0]
+                    if rates
+                    else self.call(
+                        "POST",
+                        "taxRates",
+                        {
+                            "taxRate": {"tax_country_id": "US", "tax_region_id": 0, "tax_postcode": "*", "code": code}
+                            | {"rate": percent}
+                        },
+                    )
+                )
+                rule = f"RM US {percent}%"
+                if not self.call("GET", f"taxRules/search?{_search('code', rule)}")["items"]:
+                    body = {"code": rule, "priority": 0, "position": 0, "calculate_subtotal": False}
+                    body |= {"customer_tax_class_ids": [guests], "product_tax_class_ids": [class_id]}
+                    self.call("POST", "taxRules", {"rule": body | {"tax_rate_ids": [rate["id"]]}})
+                self._tax_classes[percent] = class_id
+        return self._tax_classes
+
+    def _ensure_cart_rule(self):
+        if self.call("GET", f"salesRules/search?{_search('name', CART_RULE)}")["items"]:
+            return
+        if self.settings:
+            # A rule's product conditions read only attributes used for promo rules.
+            self.settings.use_sku_in_promo_rules()
+        sku = {
+            "condition_type": "Magento\\SalesRule\\Model\\Rule\\Condition\\Product",
+            "attribute_name": "sku",
+            "operator": "()",
+            "value": ", ".join(DISCOUNT_SKUS),
+        }
+        rule = {
+            "name": CART_RULE,
+            "website_ids": [1],
+            "customer_group_ids": [0, 1, 2, 3],
+            "is_active": True,
+            "coupon_type": "NO_COUPON",
+            "simple_action": "by_percent",
+            "discount_amount": DISCOUNT_PERCENT,
+            "apply_to_shipping": False,
+            "stop_rules_processing": False,
+            "condition": {
+                "condition_type": "Magento\\SalesRule\\Model\\Rule\\Condition\\Combine",
+                "aggregator_type": "all",
+                "value": "1",
+                "conditions": [],
+            },
+            "action_condition": {
+                "condition_type": "Magento\\SalesRule\\Model\\Rule\\Condition\\Product\\Combine",
+                "aggregator_type": "all",
+                "value": "1",
+                "conditions": [sku],
+            },
+        }
+        self.call("POST", "salesRules", {"rule": rule})
+        if self.settings:
+            # Adobe Commerce applies a new rule once its index has it.
+            self.settings.reindex("salesrule_rule")
+
+    def money_window(self, prices_include_tax=False, rate=None, shipping_tax=False, shipping_display_incl_tax=False):
+        """A context in which the shop's global settings make the orders asked
+        for, set back when it ends (even on an error): catalogue prices including
+        tax, orders in the currency of ``rate`` (RATE_CURRENCIES) at that rate,
+        shipping taxed at 10%, shipping shown including tax (how a credit memo's
+        shipping amount is read). Needs ``settings`` (a Magento on this machine)."""
+        config, rates = {}, {}
+        if prices_include_tax:
+            config["tax/calculation/price_includes_tax"] = "1"
+        if shipping_tax:
+            config["tax/classes/shipping_tax_class"] = str(self.tax_classes()[10])
+        if shipping_display_incl_tax:
+            config["tax/sales_display/shipping"] = "2"
+        if rate:
+            if self.settings is None:
+                raise MagentoCallError("orders in another currency need a Magento on this machine (its root)")
+            currency = RATE_CURRENCIES[rate]
+            base = self.settings.get("currency/options/base") or "USD"
+            allowed = (self.settings.get("currency/options/allow") or base).split(",")
+            config["currency/options/allow"] = ",".join(dict.fromkeys([*allowed, currency]))
+            config["currency/options/default"] = currency
+            rates[(base, currency)] = rate
+        if not config:
+            return contextlib.nullcontext()
+        if self.settings is None:
+            raise MagentoCallError(f"{', '.join(config)}: changing them needs a Magento on this machine (its root)")
+        return self.settings.window(config, rates)
+
     # ------------------------------------------------- order operations
     def invoice(self, order_id, items=None):
         """Magento's own invoice (POST /V1/order/:id/invoice, no comment); its entity id.
@@ -267,6 +423,125 @@ class RealMagento:
 
     def cancel(self, order_id):
         return self.call("POST", f"orders/{order_id}/cancel")
+
+
+def _search(field, value):
+    """searchCriteria for ``field`` equal to ``value``."""
+    return (
+        f"searchCriteria[filter_groups][0][filters][0][field]={field}"
+        f"&searchCriteria[filter_groups][0][filters][0][value]={requests.utils.quote(str(value))}"
+    )
+
+
+class LocalSettings:
+    """Global settings of a Magento on this machine (``core_config_data`` at the
+    default scope and ``directory_currency_rate``, through mysql as root on the
+    local socket), changed for a window and set back exactly when it ends (a
+    value that was absent is deleted again). Others test against the same shop:
+    a window must stay short. What a window changed is written to
+    ``var/odoo/money-matrix-restore.json`` first: a run killed inside a window
+    leaves it, and the next LocalSettings of that Magento sets it back."""
+
+    def __init__(self, magento_root):
+        self.root = Path(magento_root)
+        read = "$e = include 'app/etc/env.php'; echo $e['db']['connection']['default']['dbname'];"
+        self.db = subprocess.run(
+            ["php", "-r", read], cwd=self.root, check=True, capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+        self.pending = self.root / "var" / "odoo" / "money-matrix-restore.json"
+        self.recover()
+
+    def sql(self, statement):
+        done = subprocess.run(
+            ["mysql", "-uroot", "-N", "-B", self.db, "-e", statement], capture_output=True, text=True, timeout=120
+        )
+        if done.returncode:
+            raise MagentoCallError(f"mysql: {done.stderr.strip()[:500]}")
+        return [line.split("\t") for line in done.stdout.splitlines()]
+
+    def get(self, path):
+        rows = self.sql(f"SELECT value FROM core_config_data WHERE scope='default' AND scope_id=0 AND path={_q(path)}")
+        return rows[0][0] if rows and rows[0][0] != "NULL" else None
+
+    def _rate(self, base, currency):
+        rows = self.sql(
+            f"SELECT rate FROM directory_currency_rate WHERE currency_from={_q(base)} AND currency_to={_q(currency)}"
+        )
+        return rows[0][0] if rows else None
+
+    def use_sku_in_promo_rules(self):
+        """Let cart price rules test a product's SKU (off in a fresh Magento; kept on)."""
+        self.sql(
+            "UPDATE catalog_eav_attribute SET is_used_for_promo_rules=1 WHERE attribute_id="
+            "(SELECT attribute_id FROM eav_attribute WHERE attribute_code='sku' AND entity_type_id=4)"
+        )
+        self.clean_cache("eav")
+
+    def reindex(self, *indexers):
+        command = ["php", "bin/magento", "indexer:reindex", *indexers]
+        subprocess.run(command, cwd=self.root, check=True, capture_output=True, timeout=600)
+
+    def clean_cache(self, *types):
+        command = ["php", "bin/magento", "cache:clean", *(types or ("config",))]
+        subprocess.run(command, cwd=self.root, check=True, capture_output=True, timeout=300)
+
+    @contextlib.contextmanager
+    def window(self, config, rates=None):
+        """``config`` {path: value} and ``rates`` {(base, currency): rate} while inside."""
+        self.recover()
+        rates = rates or {}
+        saved = {
+            "config": {path: self.get(path) for path in config},
+            "rates": [[base, currency, self._rate(base, currency)] for base, currency in rates],
+        }
+        self.pending.parent.mkdir(parents=True, exist_ok=True)
+        self.pending.write_text(json.dumps(saved))
+        try:
+            self._set(config, [[base, currency, rate] for (base, currency), rate in rates.items()])
+            yield saved
+        finally:
+            self._set(saved["config"], saved["rates"])
+            self.pending.unlink(missing_ok=True)
+
+    def recover(self):
+        """Set back what a killed run's window left changed; whether there was any."""
+        if not self.pending.exists():
+            return False
+        saved = json.loads(self.pending.read_text())
+        self._set(saved["config"], saved["rates"])
+        self.pending.unlink()
+        return True
+
+    def _set(self, config, rates):
+        """Values None are deleted (they were absent); then Magento's config cache cleaned."""
+        statements = []
+        for path, value in config.items():
+            where = f"scope='default' AND scope_id=0 AND path={_q(path)}"
+            if value is None:
+                statements.append(f"DELETE FROM core_config_data WHERE {where}")
+            else:
+                statements.append(
+                    "INSERT INTO core_config_data (scope, scope_id, path, value) "
+                    f"VALUES ('default', 0, {_q(path)}, {_q(value)}) ON DUPLICATE KEY UPDATE value=VALUES(value)"
+                )
+        for base, currency, rate in rates:
+            if rate is None:
+                statements.append(
+                    f"DELETE FROM directory_currency_rate WHERE currency_from={_q(base)} AND currency_to={_q(currency)}"
+                )
+            else:
+                statements.append(
+                    "INSERT INTO directory_currency_rate (currency_from, currency_to, rate) "
+                    f"VALUES ({_q(base)}, {_q(currency)}, {_q(rate)}) ON DUPLICATE KEY UPDATE rate=VALUES(rate)"
+                )
+        if statements:
+            self.sql(";\n".join(statements))
+            self.clean_cache("config")
+
+
+def _q(value):
+    """A SQL string literal (our own constants and values read back)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def reindexer(magento_root):
