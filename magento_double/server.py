@@ -28,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from . import oauth
+from .money import PhpFatal
 from .store import Store, UnknownProperty, WebapiError
 
 ACL_INVOICE = "Magento_Sales::invoice"
@@ -47,6 +48,7 @@ MSG_UNAUTHORIZED = "The consumer isn't authorized to access %resources."
 MSG_NO_PROCESSOR = "Specified request cannot be processed."
 # ErrorProcessor::maskException sprintf's the report id in: no placeholder, no parameters.
 MSG_INTERNAL = "Internal Error. Details are available in Magento log file. Report ID: {}"
+MSG_APP_ERROR = "An error has happened during application run. See exception log for details.\n"
 MSG_BAD_LOGIN = (
     "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later."
 )
@@ -132,6 +134,7 @@ class MagentoDouble:
         resources=ALL_RESOURCES,
         magento_version="2.4.6",
         tls=None,
+        shipping_display_incl_tax=False,
     ):
         self.host = host
         # (certificate file, key file): serve HTTPS, so that TLS faults can be made.
@@ -139,7 +142,9 @@ class MagentoDouble:
         # 2.4.7+ encodes signed query values once more (docs/magento-behaviour.md §2).
         self.magento_version = magento_version
         self.port = port
-        self.store = Store()
+        # tax/sales_display/shipping = 2: credit memos read shipping_amount including
+        # tax (vendor/magento/module-tax/Model/Config.php:697-704, docs §10).
+        self.store = Store(shipping_display_incl_tax=shipping_display_incl_tax)
         # Store views by code. The code in a URL only sets locale and scope:
         # no list call filters on it (docs/magento-behaviour.md §1, §7).
         self.store_views = {view["code"]: dict(view) for view in store_views}
@@ -469,6 +474,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.kind == "tls_break_after":
                 self._break_tls(entry)
                 return
+        if isinstance(body, PlainText):
+            self._send(status, body.text, "text/plain", entry=entry)
+            return
         self._send(status, json.dumps(body), entry=entry)
 
     def _send_error_fault(self, fault, entry):
@@ -514,6 +522,11 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, handler(*found.groups(), query=dict(parse_qsl(query, keep_blank_values=True)), body=body)
         except WebapiError as err:
             return err.status, self._error_body(err.body())
+        except PhpFatal as err:
+            # A PHP Error escapes the REST controller's catch (\Exception): the bootstrap
+            # answers 500 in plain text (vendor/magento/framework/App/Bootstrap.php:430-454).
+            text = str(err) if magento.developer_mode else MSG_APP_ERROR
+            return 500, PlainText(text)
         except UnknownProperty as err:
             if magento.developer_mode:
                 # NameFinder::getGetterMethodName names the property as a getter would.
@@ -719,6 +732,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(state))
         else:
             self._send(404, json.dumps({"message": MSG_NO_ROUTE}))
+
+
+class PlainText:
+    """A body sent as it is, not as JSON."""
+
+    def __init__(self, text):
+        self.text = text
 
 
 def _masked_500():

@@ -15,7 +15,16 @@ import itertools
 import math
 import re
 import threading
-from decimal import ROUND_HALF_UP, Decimal
+
+from .money import (
+    CreditmemoTotals,
+    MoneyError,
+    collect_invoice,
+    icu_money,
+    php_round,
+    register_invoice,
+    tax_order,
+)
 
 MSG_NOT_FOUND = "The entity that was requested doesn't exist. Verify the entity and try again."
 MSG_ID_NEEDED = "An ID is needed. Set the ID and try again."
@@ -93,11 +102,6 @@ def limits(input_limits):
     return {**INPUT_LIMITS, **(input_limits if isinstance(input_limits, dict) else {})}
 
 
-def php_round(value, digits=2):
-    """PHP's round(): half away from zero (PriceCurrency::round rounds to 2 digits)."""
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
 def php_str(value):
     """A PHP scalar as a string: JSON true is "1", false and null "", a float with 14 digits."""
     if value is True:
@@ -139,7 +143,7 @@ def render(message, *args):
 def format_price(amount, currency_code):
     """``Directory\\Model\\Currency::format($amount, null, false)``: "$5.00", "\u20ac5.00"."""
     symbol = CURRENCY_SYMBOLS.get(currency_code, currency_code + " ")
-    return ("-" if amount < 0 else "") + f"{symbol}{abs(amount):,.2f}"
+    return ("-" if amount < 0 else "") + f"{symbol}{abs(icu_money(amount)):,.2f}"
 
 
 def check_array_limit(body, item_type, input_limits):
@@ -252,7 +256,7 @@ def to_bool(value):
 class Store:
     """Orders, invoices and credit memos of one Magento instance (all store views)."""
 
-    def __init__(self):
+    def __init__(self, shipping_display_incl_tax=False):
         self._lock = threading.RLock()
         self._order_locks = {}
         self._ids = {
@@ -271,6 +275,9 @@ class Store:
         self.emails = []  # customer emails Magento "sent": (invoice increment id, email)
         self.creditmemo_emails = []  # the same for credit memos: (credit memo increment id, email)
         self.products = {}  # sku -> product id
+        # tax/sales_display/shipping = 2 (including tax): a credit memo's shipping_amount
+        # includes tax (vendor/magento/module-tax/Model/Config.php:697-704, docs §10).
+        self.shipping_display_incl_tax = shipping_display_incl_tax
         # sales/zerograndtotal_creditmemo/allow_zero_grandtotal, on by default
         # (vendor/magento/module-sales/etc/config.xml:25, docs §8).
         self.allow_zero_grandtotal = True
@@ -298,6 +305,8 @@ class Store:
         customer_firstname="Veronica",
         customer_lastname="Costello",
         shipping_amount=0.0,
+        shipping_tax_percent=0.0,
+        shipping_discount_amount=0.0,
         created_at=None,
         invoiced=False,
     ):
@@ -308,14 +317,24 @@ class Store:
         ``configurable`` with ``child_sku``, or ``bundle`` with ``children``: a
         list of ``{sku, name, qty, price}`` for a dynamic-price bundle whose
         ``qty`` is the quantity per bundle, and ``sku_type`` ``dynamic`` (the
-        default) or ``fixed``) and ``is_qty_decimal``. ``invoiced=True``
+        default) or ``fixed``) and ``is_qty_decimal``; for money (docs §10)
+        ``tax_percent`` (0 by default; a bundle's children inherit it unless
+        they name their own), ``discount_amount`` (the row's discount in the
+        order's currency, 0 by default; a dynamic bundle's on its children) and
+        ``discount_percent`` (shown only). ``shipping_tax_percent`` taxes the
+        shipping, ``shipping_discount_amount`` discounts it. Magento's default
+        tax settings apply: TOTAL_BASE, tax after discount, prices and shipping
+        excluding tax (money.py). ``invoiced=True``
         invoices the whole order in Magento at once, with no comment, as a
         payment gateway in Authorize and Capture mode does at checkout.
 
         Prices and ``shipping_amount`` are in the order's currency
         (``order_currency_code``, else ``currency``); the ``base_*`` amounts
-        are those divided by ``base_to_order_rate``, in ``base_currency_code``
-        (else ``currency``), as Magento stores both (docs/magento-behaviour.md §8).
+        are those divided by ``base_to_order_rate`` and rounded to cents, in
+        ``base_currency_code`` (else ``currency``), as Magento stores both
+        (docs/magento-behaviour.md §8, §10): Magento's tax calculator rounds
+        every unit price it is given, base ones included
+        (vendor/magento/module-tax/Model/Calculation/AbstractAggregateCalculator.php:102).
         """
         rate = float(base_to_order_rate)
         base_currency = base_currency_code or currency
@@ -339,7 +358,7 @@ class Store:
                 "created_at": created_at or now(),
                 "updated_at": created_at or now(),
                 "shipping_amount": number(shipping_amount),
-                "base_shipping_amount": number(shipping_amount / rate),
+                "base_shipping_amount": number(php_round(shipping_amount / rate)),
                 # The invoiced, paid and *_refunded totals stay null (omitted) until
                 # an invoice or a credit memo: DataObjectProcessor leaves out null
                 # values (vendor/magento/framework/Reflection/DataObjectProcessor.php:90-152).
@@ -364,13 +383,7 @@ class Store:
             }
             for spec in items:
                 self._add_items(order, spec)
-            real = [item for item in order["items"] if not self.is_dummy(order, item)]
-            subtotal = sum(item["row_total"] for item in real)
-            base_subtotal = sum(item["base_row_total"] for item in real)
-            order["subtotal"] = number(subtotal)
-            order["base_subtotal"] = number(base_subtotal)
-            order["grand_total"] = number(subtotal + shipping_amount)
-            order["base_grand_total"] = number(base_subtotal + order["base_shipping_amount"])
+            self._tax_order(order, shipping_tax_percent, shipping_discount_amount)
             order["total_due"] = order["grand_total"]
             order["base_total_due"] = order["base_grand_total"]
             order["total_qty_ordered"] = number(
@@ -382,8 +395,12 @@ class Store:
             self.invoice_order(entity_id, {"capture": True})
         return order
 
-    def _new_item(self, order, sku, name, qty, price, product_type, parent=None, is_qty_decimal=False):
+    def _new_item(self, order, sku, name, qty, price, product_type, parent=None, is_qty_decimal=False, money=None):
+        """An order line; ``money``: its spec's ``tax_percent``, ``discount_amount``, ``discount_percent``."""
         rate = order["base_to_order_rate"]
+        money = money or {}
+        discount = float(money.get("discount_amount") or 0)
+        base_price = php_round(price / rate)
         item = {
             "item_id": next(self._ids["item"]),
             "order_id": order["entity_id"],
@@ -400,13 +417,31 @@ class Store:
             "is_qty_decimal": 1 if is_qty_decimal else 0,
             "is_virtual": 1 if product_type in VIRTUAL_TYPES else 0,
             "price": number(price),
-            "base_price": number(price / rate),
+            "base_price": number(base_price),
             "original_price": number(price),
-            "base_original_price": number(price / rate),
+            "base_original_price": number(base_price),
             "row_total": number(price * qty),
-            "base_row_total": number(price * qty / rate),
+            "base_row_total": number(base_price * qty),
+            # sales_order_item's money columns default to 0; the *_incl_tax ones
+            # are null until the tax collector fills them (_tax_order, docs §10).
+            "tax_percent": number(money.get("tax_percent") or 0),
+            "tax_amount": 0,
+            "base_tax_amount": 0,
+            "discount_percent": number(money.get("discount_percent") or 0),
+            "discount_amount": number(discount),
+            "base_discount_amount": number(php_round(discount / rate)),
+            "discount_tax_compensation_amount": 0,
+            "base_discount_tax_compensation_amount": 0,
+            "price_incl_tax": None,
+            "base_price_incl_tax": None,
+            "row_total_incl_tax": None,
+            "base_row_total_incl_tax": None,
             "row_invoiced": 0,
             "base_row_invoiced": 0,
+            "tax_invoiced": 0,
+            "base_tax_invoiced": 0,
+            "discount_invoiced": 0,
+            "base_discount_invoiced": 0,
             "amount_refunded": 0,
             "base_amount_refunded": 0,
             "created_at": order["created_at"],
@@ -420,16 +455,19 @@ class Store:
         kind = spec.get("type", "simple")
         qty = spec.get("qty", 1)
         decimal = spec.get("is_qty_decimal", False)
+        money = {key: spec.get(key) for key in ("tax_percent", "discount_amount", "discount_percent")}
         if kind == "configurable":
             # The parent carries the child's SKU, the qty and the price; the
             # child simple is a price-0 dummy.
             child_sku = spec.get("child_sku") or spec["sku"] + "-child"
             parent = self._new_item(
-                order, child_sku, spec["name"], qty, spec["price"], "configurable", is_qty_decimal=decimal
+                order, child_sku, spec["name"], qty, spec["price"], "configurable", is_qty_decimal=decimal, money=money
             )
             parent["product_id"] = self._product_id(spec["sku"])
             self._new_item(order, child_sku, spec.get("child_name", spec["name"]), qty, 0, "simple", parent)
         elif kind == "bundle":
+            if spec.get("discount_amount"):
+                raise ValueError("a dynamic bundle's discount goes on its children (their discount_amount)")
             children = spec["children"]
             price = sum(c["price"] * c.get("qty", 1) for c in children)
             # A dynamic SKU (Magento's default) joins the bundle's SKU and its
@@ -438,7 +476,7 @@ class Store:
             sku = spec["sku"]
             if spec.get("sku_type", "dynamic") == "dynamic":
                 sku = "-".join([spec["sku"], *(c["sku"] for c in children)])
-            parent = self._new_item(order, sku, spec["name"], qty, price, "bundle")
+            parent = self._new_item(order, sku, spec["name"], qty, price, "bundle", money=money)
             parent["product_id"] = self._product_id(spec["sku"])
             parent["product_options"] = {"dynamic_price": True}
             for child in children:
@@ -450,11 +488,51 @@ class Store:
                     child["price"],
                     "simple",
                     parent,
+                    money={"tax_percent": spec.get("tax_percent"), **{k: v for k, v in child.items() if k in money}},
                 )
                 item["bundle_selection_qty"] = number(child.get("qty", 1))
         else:
-            self._new_item(order, spec["sku"], spec["name"], qty, spec["price"], kind, is_qty_decimal=decimal)
+            self._new_item(
+                order, spec["sku"], spec["name"], qty, spec["price"], kind, is_qty_decimal=decimal, money=money
+            )
         # A child item carries a nested copy of its parent, as Magento's API does.
+        for item in order["items"]:
+            if item.get("parent_item_id"):
+                parent = self._item(order, item["parent_item_id"])
+                item["parent_item"] = {k: v for k, v in parent.items() if k != "parent_item"}
+
+    def _tax_order(self, order, shipping_tax_percent, shipping_discount_amount):
+        """The quote's totals as the order keeps them (money.tax_order, docs §10).
+
+        Taxed lines: every top-level line, a dynamic bundle's with its
+        children (they carry the prices, the parent their sums); a
+        configurable's child is not taxed (the parent is: it is not
+        ``isChildrenCalculated``). Then subtotal, tax, discount (negative) and
+        grand total of the order, in both currencies.
+        """
+        rate = order["base_to_order_rate"]
+        lines = []
+        for item in order["items"]:
+            if item.get("parent_item_id"):
+                continue
+            children = self._children(order, item) if self.is_dummy(order, item) else ()
+            lines.append((item, children))
+        discount = float(shipping_discount_amount or 0)
+        shipping = {
+            "amount": order["shipping_amount"],
+            "base_amount": order["base_shipping_amount"],
+            "percent": float(shipping_tax_percent or 0),
+            "discount": discount,
+            "base_discount": php_round(discount / rate),
+        }
+        totals = tax_order(order, lines, shipping)
+        for item, children in lines:
+            for line in (item, *children):
+                for key in MONEY_ITEM_FIELDS:
+                    line[key] = number(line[key])
+        for prefix, values in totals.items():
+            for key, value in values.items():
+                order[prefix + key] = number(value)
         for item in order["items"]:
             if item.get("parent_item_id"):
                 parent = self._item(order, item["parent_item_id"])
@@ -699,46 +777,23 @@ class Store:
             raise WebapiError(400, MSG_VALIDATION + "\n".join(messages))
 
     def _save_invoice(self, order, lines, total_qty, notify, capture, append_comment, comment):
+        """Collect the invoice's totals, register it and save it (docs §5, §10).
+
+        ``Invoice::collectTotals`` then ``Invoice::register``
+        (vendor/magento/module-sales/Model/Order/Invoice.php:604-677, money.py);
+        lines of qty 0 take part in the totals (they make the invoice not the
+        last) but are not saved (``PayOperation``).
+        """
         with self._lock:
             invoice_id = next(self._ids["invoice"])
-            first = not any(inv["order_id"] == order["entity_id"] for inv in self.invoices.values())
-            items = []
-            subtotal = base_subtotal = 0.0
-            for order_item in order["items"]:
-                qty = lines.get(order_item["item_id"], 0.0)
-                if qty <= 0:
-                    continue  # PayOperation drops qty<=0 lines before save
-                # Dummy lines (a dynamic bundle's parent, a configurable's child)
-                # carry no row total: their real lines do.
-                dummy = self.is_dummy(order, order_item)
-                row_total = 0.0 if dummy else order_item["price"] * qty
-                base_row_total = 0.0 if dummy else order_item["base_price"] * qty
-                subtotal += row_total
-                base_subtotal += base_row_total
-                items.append(
-                    {
-                        "entity_id": next(self._ids["invoice_item"]),
-                        "parent_id": invoice_id,
-                        "order_item_id": order_item["item_id"],
-                        "product_id": order_item["product_id"],
-                        "sku": order_item["sku"],
-                        "name": order_item["name"],
-                        "qty": number(qty),
-                        "price": order_item["price"],
-                        "base_price": order_item["base_price"],
-                        # A dummy's row totals are never computed: null, left out
-                        # (module-sales Model/Order/Invoice/Total/Subtotal.php:24-28).
-                        "row_total": None if dummy else number(row_total),
-                        "base_row_total": None if dummy else number(base_row_total),
-                    }
-                )
-                order_item["qty_invoiced"] = number(order_item["qty_invoiced"] + qty)
-                order_item["row_invoiced"] = number(order_item["row_invoiced"] + row_total)
-                order_item["base_row_invoiced"] = number(order_item["base_row_invoiced"] + base_row_total)
-            shipping = order["shipping_amount"] if first else 0
-            base_shipping = order["base_shipping_amount"] if first else 0
-            grand_total = subtotal + shipping
-            base_grand_total = base_subtotal + base_shipping
+            previous = [inv for inv in self.invoices.values() if inv["order_id"] == order["entity_id"]]
+            rows = [
+                {"item": item, "qty": lines[item["item_id"]]} for item in order["items"] if item["item_id"] in lines
+            ]
+            totals = collect_invoice(order, rows, previous, lambda item: self.is_dummy(order, item))
+            items = [self._invoice_item(invoice_id, row) for row in rows if row["qty"] > 0]
+            register_invoice(order, rows, totals, number)
+            grand_total, base_grand_total = number(totals["grand_total"]), number(totals["base_grand_total"])
             invoice = {
                 "entity_id": invoice_id,
                 "increment_id": f"{invoice_id:09d}",
@@ -749,16 +804,9 @@ class Store:
                 "base_currency_code": order["base_currency_code"],
                 "global_currency_code": order["global_currency_code"],
                 "base_to_order_rate": order["base_to_order_rate"],
-                "subtotal": number(subtotal),
-                "base_subtotal": number(base_subtotal),
-                # A later invoice's shipping is null, left out (docs §6).
-                "shipping_amount": number(shipping) if first else None,
-                "base_shipping_amount": number(base_shipping) if first else None,
-                "tax_amount": 0,
-                "base_tax_amount": 0,
-                "discount_amount": 0,
-                "grand_total": number(grand_total),
-                "base_grand_total": number(base_grand_total),
+                # A later invoice's shipping is null, left out (docs §6); so is an
+                # order's without shipping (Invoice/Total/Shipping.php:27).
+                **{key: money(totals.get(key)) for key in INVOICE_TOTALS},
                 "total_qty": number(total_qty),
                 "can_void_flag": 0,
                 # Set once the e-mail went out (Email/Sender/InvoiceSender.php:161-163), else
@@ -780,8 +828,6 @@ class Store:
             if comment is not None:
                 invoice["comments"].append(self._comment(comment, invoice_id, notify, append_comment))
             self.invoices[invoice_id] = invoice
-            order["total_invoiced"] = number((order.get("total_invoiced") or 0) + grand_total)
-            order["base_total_invoiced"] = number((order.get("base_total_invoiced") or 0) + base_grand_total)
             # Invoice::pay(): the order's and the payment's paid totals (Order/Invoice.php:358-381).
             order["total_paid"] = number((order.get("total_paid") or 0) + grand_total)
             order["base_total_paid"] = number((order.get("base_total_paid") or 0) + base_grand_total)
@@ -798,6 +844,26 @@ class Store:
             if notify:
                 self.emails.append((invoice["increment_id"], order["customer_email"]))
             return invoice_id
+
+    def _invoice_item(self, invoice_id, row):
+        """An invoice line as ``GET /V1/invoices`` shows it: prices copied from the order
+        line, its amounts from the collectors; what a collector did not set (a
+        dummy's row, an untaxed line's tax) stays null, left out (docs §6, §10)."""
+        order_item = row["item"]
+        line = {
+            "entity_id": next(self._ids["invoice_item"]),
+            "parent_id": invoice_id,
+            "order_item_id": order_item["item_id"],
+            "product_id": order_item["product_id"],
+            "sku": order_item["sku"],
+            "name": order_item["name"],
+            "qty": number(row["qty"]),
+        }
+        for key in ("price", "base_price", "price_incl_tax", "base_price_incl_tax"):
+            line[key] = order_item.get(key)
+        for key in DOCUMENT_LINE_AMOUNTS:
+            line[key] = money(row.get(key))
+        return line
 
     def _can_invoice(self, order):
         return any(self.qty_to_invoice(order, item) > 0 for item in order["items"])
@@ -951,11 +1017,19 @@ class Store:
         memo = {"lines": lines, "invoice_id": invoice["entity_id"] if invoice else None}
         shipping = request["shipping_amount"]
         if shipping is None and invoice is not None:
-            # :139-143,345-359: the shipping left, capped at this invoice's.
-            left = order["base_shipping_amount"] - (order.get("base_shipping_refunded") or 0)
-            shipping = min(left, invoice.get("base_shipping_amount") or 0)
-        self._collect_refund_totals(order, memo, shipping, request)
+            shipping = self._invoice_shipping_left(order, invoice)
+        self._collect_refund_totals(order, invoice, memo, shipping, request)
         return memo
+
+    def _invoice_shipping_left(self, order, invoice):
+        """``CreditmemoFactory::getShippingAmount`` (:139-143,345-359): the invoice route's
+        default. Shown excluding tax, the base shipping left capped at this
+        invoice's; including tax, the base shipping with its tax left, not capped."""
+        if self.shipping_display_incl_tax:
+            refunded = (order.get("base_shipping_refunded") or 0) + (order.get("base_shipping_tax_refunded") or 0)
+            return (order.get("base_shipping_incl_tax") or 0) - refunded
+        left = order["base_shipping_amount"] - (order.get("base_shipping_refunded") or 0)
+        return min(left, invoice.get("base_shipping_amount") or 0)
 
     def _invoice_refund_limits(self, invoice):
         """``getInvoiceRefundLimitsQtyList`` (:285-300): each invoice line's qty less
@@ -1031,57 +1105,41 @@ class Store:
             raise WebapiError(400, MSG_REFUND_INVALID_QTY, [item["name"]])
         return qty
 
-    def _collect_refund_totals(self, order, memo, shipping, request):
-        """``Creditmemo::collectTotals``: subtotal, discount, shipping, (tax), grand
-        (vendor/magento/module-sales/etc/sales.xml:19-27, docs §8)."""
-        rate = order["base_to_order_rate"]
-        # Total/Subtotal.php: each real line's share of what its order line has
-        # invoiced and not refunded (Creditmemo/Item.php:247-258 calcRowTotal).
-        totals = {"subtotal": 0.0, "base_subtotal": 0.0}
-        for line in memo["lines"]:
-            item = line["item"]
-            if self.is_dummy(order, item):
-                continue
-            qty = self._processed_qty(order, item, line["qty"])
-            for prefix, invoiced, refunded in (
-                ("", "row_invoiced", "amount_refunded"),
-                ("base_", "base_row_invoiced", "base_amount_refunded"),
-            ):
-                row = item[invoiced] - item[refunded]
-                if qty != self.qty_to_refund(order, item) and item["qty_invoiced"] > 0:
-                    row = php_round(row / (item["qty_invoiced"] - item["qty_refunded"]) * qty)
-                line[prefix + "row_total"] = row
-                totals[prefix + "subtotal"] += row
-        # Total/Discount.php:61-65: shipping asked of an order without any.
-        if shipping and order["base_shipping_amount"] <= 0:
-            raise WebapiError(400, MSG_NO_SHIPPING)
-        # Total/Shipping.php:65-104 (shipping shown excluding tax, Magento's default).
-        allowed = order["shipping_amount"] - (order.get("shipping_refunded") or 0)
-        base_allowed = order["base_shipping_amount"] - (order.get("base_shipping_refunded") or 0)
-        totals["shipping_amount"], totals["base_shipping_amount"] = allowed, base_allowed
-        if shipping is not None:
-            desired = php_round(shipping)
-            if desired >= php_round(base_allowed) + 0.0001:
-                amount = format_price(base_allowed, order["base_currency_code"])
-                raise WebapiError(400, MSG_MAX_SHIPPING, [amount])
-            if desired <= base_allowed - 0.0001:
-                ratio = desired / order["base_shipping_amount"] if order["base_shipping_amount"] > 0 else 0
-                totals["shipping_amount"] = php_round(order["shipping_amount"] * ratio)
-                totals["base_shipping_amount"] = php_round(order["base_shipping_amount"] * ratio)
-        # CreditmemoFactory::initData and Creditmemo::setAdjustmentAmount: the
-        # amount sent is in the base currency (Model/Order/Creditmemo.php:516-555).
-        for name in ("adjustment_positive", "adjustment_negative"):
-            base = request[name]
-            totals["base_" + name] = None if base is None else php_round(base)
-            totals[name] = None if base is None else php_round(totals["base_" + name] * rate)
-        # Total/Grand.php:15-31.
-        for prefix in ("", "base_"):
-            positive = totals[prefix + "adjustment_positive"] or 0
-            negative = totals[prefix + "adjustment_negative"] or 0
-            totals[prefix + "adjustment"] = positive - negative
-            totals[prefix + "grand_total"] = (
-                totals[prefix + "subtotal"] + totals[prefix + "shipping_amount"] + positive - negative
-            )
+    def _collect_refund_totals(self, order, invoice, memo, shipping, request):
+        """``Creditmemo::collectTotals`` (money.CreditmemoTotals, docs §8, §10).
+
+        A collector's LocalizedException is a 400 with its ``%1`` value; the
+        maximum shipping is formatted in the base currency
+        (``Currency::format``). A PHP Error escapes as the bootstrap's 500.
+        """
+        rows = [
+            {
+                "item": line["item"],
+                "qty": line["qty"],
+                "processed": self._processed_qty(order, line["item"], line["qty"]),
+            }
+            for line in memo["lines"]
+        ]
+        collector = CreditmemoTotals(
+            order,
+            invoice,
+            rows,
+            shipping=shipping,
+            given=request["shipping_amount"],
+            adjustments=request,
+            memos=self.order_creditmemos(order["entity_id"]),
+            incl_tax=self.shipping_display_incl_tax,
+            is_dummy=lambda item: self.is_dummy(order, item),
+            left=lambda item: self.qty_to_refund(order, item),
+        )
+        try:
+            totals = collector.collect()
+        except MoneyError as err:
+            if err.value is None:
+                raise WebapiError(400, err.message) from None
+            raise WebapiError(400, err.message, [format_price(err.value, order["base_currency_code"])]) from None
+        for line, row in zip(memo["lines"], rows, strict=True):
+            line.update({key: row[key] for key in DOCUMENT_LINE_AMOUNTS if key in row})
         memo.update(totals)
 
     # RefundOrder / RefundInvoice validators (docs §8 "Validation")
@@ -1236,13 +1294,16 @@ class Store:
         for line in memo["lines"]:
             if line["qty"] > 0:
                 item = line["item"]
-                raised = _raised(
-                    item,
-                    qty_refunded=self._processed_qty(order, item, line["qty"]),
-                    amount_refunded=line.get("row_total") or 0,
-                    base_amount_refunded=line.get("base_row_total") or 0,
-                )
-                _write(writes, item, **raised)
+                # Creditmemo/Item::register (Creditmemo/Item.php:171-192).
+                amounts = {"qty_refunded": self._processed_qty(order, item, line["qty"])}
+                for prefix in ("", "base_"):
+                    amounts[prefix + "tax_refunded"] = line.get(prefix + "tax_amount") or 0
+                    amounts[prefix + "discount_tax_compensation_refunded"] = (
+                        line.get(prefix + "discount_tax_compensation_amount") or 0
+                    )
+                    amounts[prefix + "amount_refunded"] = line.get(prefix + "row_total") or 0
+                    amounts[prefix + "discount_refunded"] = line.get(prefix + "discount_amount") or 0
+                _write(writes, item, **_raised(item, **amounts))
         _write(
             writes,
             order,
@@ -1255,7 +1316,12 @@ class Store:
                 order,
                 **{
                     prefix + "subtotal_refunded": memo[prefix + "subtotal"],
+                    prefix + "tax_refunded": memo[prefix + "tax_amount"],
+                    prefix + "discount_tax_compensation_refunded": memo[prefix + "discount_tax_compensation_amount"],
                     prefix + "shipping_refunded": memo[prefix + "shipping_amount"],
+                    prefix + "shipping_tax_refunded": memo[prefix + "shipping_tax_amount"],
+                    # The memo's discount is negative, and so the order's discount_refunded.
+                    prefix + "discount_refunded": memo[prefix + "discount_amount"],
                     prefix + "adjustment_positive": memo[prefix + "adjustment_positive"] or 0,
                     prefix + "adjustment_negative": memo[prefix + "adjustment_negative"] or 0,
                     f"{prefix}total_{channel}_refunded": memo[prefix + "grand_total"],
@@ -1302,24 +1368,27 @@ class Store:
         """The saved memo, shaped like ``GET /V1/creditmemo/{id}``: state 2
         (refunded), its lines above 0, the creation comment (docs §8)."""
         memo_id = next(self._ids["creditmemo"])
-        items = [
-            {
+        items = []
+        for line in memo["lines"]:
+            if line["qty"] <= 0:
+                continue
+            order_item = line["item"]
+            record = {
                 "entity_id": next(self._ids["creditmemo_item"]),
                 "parent_id": memo_id,
-                "order_item_id": line["item"]["item_id"],
-                "product_id": line["item"]["product_id"],
-                "sku": line["item"]["sku"],
-                "name": line["item"]["name"],
+                "order_item_id": order_item["item_id"],
+                "product_id": order_item["product_id"],
+                "sku": order_item["sku"],
+                "name": order_item["name"],
                 "qty": number(line["qty"]),
-                "price": line["item"]["price"],
-                "base_price": line["item"]["base_price"],
-                # Dummies get no row totals (Creditmemo/Total/Subtotal.php:22-28): null, left out.
-                "row_total": money(line.get("row_total")),
-                "base_row_total": money(line.get("base_row_total")),
             }
-            for line in memo["lines"]
-            if line["qty"] > 0
-        ]
+            for key in ("price", "base_price", "price_incl_tax", "base_price_incl_tax"):
+                record[key] = order_item.get(key)
+            # What no collector set (a dummy's row, Creditmemo/Total/Subtotal.php:22-28;
+            # an undiscounted line's discount) is null, left out.
+            for key in DOCUMENT_LINE_AMOUNTS:
+                record[key] = money(line.get(key))
+            items.append(record)
         comment = request["comment"]
         record = {
             "entity_id": memo_id,
@@ -1330,10 +1399,6 @@ class Store:
             "state": 2,  # RefundOrder.php:198 / RefundInvoice.php:165: STATE_REFUNDED
             **{key: order[key] for key in CURRENCY_FIELDS},
             **{key: money(memo[key]) for key in CREDITMEMO_TOTALS},
-            "discount_amount": 0,
-            "base_discount_amount": 0,
-            "tax_amount": 0,
-            "base_tax_amount": 0,
             # Only getters of Api/Data/CreditmemoInterface.php are shown: no send_email
             # or customer_note*; email_sent once the e-mail went out, else null.
             "email_sent": 1 if request["notify"] else None,
@@ -1389,6 +1454,40 @@ class UnknownProperty(Exception):
     """A nested property Magento has no accessor for (a 500 in production)."""
 
 
+# The order line's money the tax calculation sets (money.tax_order).
+MONEY_ITEM_FIELDS = tuple(
+    prefix + name
+    for name in ("price", "row_total", "tax_amount", "price_incl_tax", "row_total_incl_tax")
+    for prefix in ("", "base_")
+)
+# An invoice's totals (Api/Data/InvoiceInterface.php), null when no collector set them.
+INVOICE_TOTALS = tuple(
+    prefix + name
+    for name in (
+        "subtotal",
+        "subtotal_incl_tax",
+        "discount_amount",
+        "shipping_amount",
+        "shipping_incl_tax",
+        "shipping_tax_amount",
+        "tax_amount",
+        "discount_tax_compensation_amount",
+        "grand_total",
+    )
+    for prefix in ("", "base_")
+)
+# A document line's amounts (Api/Data/InvoiceItemInterface.php, CreditmemoItemInterface.php).
+DOCUMENT_LINE_AMOUNTS = tuple(
+    prefix + name
+    for name in (
+        "row_total",
+        "row_total_incl_tax",
+        "tax_amount",
+        "discount_amount",
+        "discount_tax_compensation_amount",
+    )
+    for prefix in ("", "base_")
+)
 # A credit memo's copy of its order's currencies, and its totals (Api/Data/CreditmemoInterface.php).
 CURRENCY_FIELDS = (
     "order_currency_code",
@@ -1401,7 +1500,13 @@ CREDITMEMO_TOTALS = tuple(
     prefix + name
     for name in (
         "subtotal",
+        "subtotal_incl_tax",
+        "discount_amount",
         "shipping_amount",
+        "shipping_incl_tax",
+        "shipping_tax_amount",
+        "tax_amount",
+        "discount_tax_compensation_amount",
         "adjustment_positive",
         "adjustment_negative",
         "adjustment",
