@@ -277,7 +277,9 @@ def _invoice_discount(order, real, previous, rounders, totals):
     grand total within 0.0001 of 0 becomes 0.
     """
     sums = {"": 0.0, "base_": 0.0}
-    if not any(invoice.get("discount_amount") for invoice in previous):
+    # ``if ($previousInvoice->getDiscountAmount())`` (:90-97) reads the column as
+    # a string: "0.0000" is true, so only an order's first invoice takes it.
+    if not any(invoice.get("discount_amount") is not None for invoice in previous):
         sums[""] += order.get("shipping_discount_amount") or 0
         sums["base_"] += order.get("base_shipping_discount_amount") or 0
     for row in real:
@@ -299,9 +301,11 @@ def _invoice_discount(order, real, previous, rounders, totals):
 
 def _invoice_shipping(order, previous, totals):
     """vendor/magento/module-sales/Model/Order/Invoice/Total/Shipping.php:21-45: all the
-    shipping on the first (non-canceled) invoice, none (null) on the others or
-    when the order has none."""
-    if not order.get("shipping_amount"):
+    shipping on the first (non-canceled) invoice, none (null) on the others.
+    """
+    # ``if ($orderShippingAmount)`` reads the column as a string: "0.0000" is
+    # true, so the first invoice of an order without shipping shows 0.
+    if order.get("shipping_amount") is None:
         return
     if any(invoice.get("shipping_amount") is not None for invoice in previous):
         return
@@ -323,7 +327,9 @@ def _invoice_tax(order, rows, previous, last, is_dummy, rounders, totals):
     sums = {"": 0.0, "base_": 0.0}
     for row in rows:
         item, qty = row["item"], row["qty"]
-        if not ((item.get("tax_amount") or item.get("discount_tax_compensation_amount")) and item["qty_ordered"]):
+        # The columns are strings ("0.0000" is true): every line with a qty takes a
+        # tax amount, 0 on an untaxed line (checked on 2.4.6-p1's database).
+        if item.get("tax_amount") is None and item.get("discount_tax_compensation_amount") is None:
             continue
         if is_dummy(item) or qty <= 0:
             continue
@@ -335,7 +341,8 @@ def _invoice_tax(order, rows, previous, last, is_dummy, rounders, totals):
             row[prefix + "tax_amount"] = tax
             row[prefix + "discount_tax_compensation_amount"] = 0.0
             sums[prefix] += tax
-    if not any(invoice.get("shipping_amount") for invoice in previous):
+    # ``_canIncludeShipping``: an earlier invoice's shipping_amount, "0.0000" included.
+    if not any(invoice.get("shipping_amount") is not None for invoice in previous):
         for prefix in ("", "base_"):
             sums[prefix] += order.get(prefix + "shipping_tax_amount") or 0
             totals[prefix + "shipping_tax_amount"] = order.get(prefix + "shipping_tax_amount") or 0

@@ -804,8 +804,7 @@ class Store:
                 "base_currency_code": order["base_currency_code"],
                 "global_currency_code": order["global_currency_code"],
                 "base_to_order_rate": order["base_to_order_rate"],
-                # A later invoice's shipping is null, left out (docs §6); so is an
-                # order's without shipping (Invoice/Total/Shipping.php:27).
+                # A later invoice's shipping is null, left out (docs §6).
                 **{key: money(totals.get(key)) for key in INVOICE_TOTALS},
                 "total_qty": number(total_qty),
                 "can_void_flag": 0,

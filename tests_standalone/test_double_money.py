@@ -430,3 +430,29 @@ def test_zero_shipping_order_refund_with_shipping_incl_tax_is_a_php_error(incl_t
     with pytest.raises(MagentoServerError):
         client.request("POST", f"V1/order/{order['entity_id']}/refund", json_body={})
     assert incl_tax.store.get_order(order["entity_id"]).get("total_refunded") is None  # nothing written
+
+
+def test_columns_read_as_strings_make_zero_amounts_count(magento):
+    """§10 Invoices: Magento reads "0.0000" from the database, which PHP takes for true: an order
+    without shipping gets shipping 0 (and shipping tax 0) on its first invoice, an untaxed line a tax of 0
+    (2.4.6-p1's sales_invoice / sales_invoice_item rows show exactly that)."""
+    order = magento.store.add_order([{"sku": "V", "name": "Virtual", "type": "virtual", "qty": 2, "price": 9}])
+    (item_id,) = ids(order)
+    first = invoice(magento.store, order, {item_id: 1})
+    assert totals(first, "shipping_amount", "shipping_incl_tax", "shipping_tax_amount") == (0, 0, 0)
+    assert totals(first["items"][0], "tax_amount", "discount_tax_compensation_amount") == (0, 0)
+    assert "discount_amount" not in first["items"][0] or first["items"][0]["discount_amount"] is None
+    second = invoice(magento.store, order)
+    assert totals(second, "shipping_amount", "shipping_tax_amount") == (None, None)
+
+
+def test_shipping_discount_only_on_the_first_invoice(magento):
+    """§10 Invoices: any earlier invoice has a discount_amount ("0.0000" too): the shipping's discount
+    goes on the first invoice, even one without line discounts."""
+    order = magento.store.add_order(
+        [{"sku": "S", "name": "Shipped", "qty": 2, "price": 20}], shipping_amount=10, shipping_discount_amount=10
+    )
+    (item_id,) = ids(order)
+    first = invoice(magento.store, order, {item_id: 1})
+    assert totals(first, "discount_amount", "grand_total") == (-10, 20)  # 20 + 10 shipping - 10
+    assert totals(invoice(magento.store, order), "discount_amount", "grand_total") == (0, 20)
