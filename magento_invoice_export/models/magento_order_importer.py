@@ -4,7 +4,18 @@ Customers are found by email (or created), products by SKU (an order with an
 unknown SKU is not imported: the log names the missing SKUs), payment methods
 are created on first sight with a blank trigger. Importing an order again
 never duplicates it.
+
+Money (issue 21): a sales order's totals are Magento's to the cent. Each line
+keeps Magento's price excluding tax (``price``, even when the shop's catalog
+prices include tax) with the company's Odoo sales tax of Magento's rate, not
+included in price; Magento's row discount becomes the line's discount; the
+shipping line gets the shipping's rate. An order whose rate has no Odoo tax is
+not imported (the log says what to create); an order whose Odoo total still
+differs from Magento's grand total is imported with a warning.
 """
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import psycopg2
 
@@ -12,9 +23,67 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from ..magento_client import MagentoError
-from ..magento_export.orders import bundle_own_sku, not_importable, order_lines, sku_candidates
+from ..magento_export.orders import bundle_own_sku, children, not_importable, order_lines, sku_candidates
 
 PAGE_SIZE = 100
+
+
+def cents(amount, digits=2):
+    """``PriceCurrency::round``: half away from zero (Python's round() goes half to even)."""
+    return Decimal(str(amount)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+
+
+def percent_text(rate):
+    """``21``, ``10.5``, ``8.25``: a rate as a person writes it."""
+    return f"{rate:.4f}".rstrip("0").rstrip(".")
+
+
+def percent_words(rate):
+    """``21 %``: a rate with its sign, as the log writes it."""
+    return percent_text(rate) + " %"
+
+
+def line_price(price, qty, row_total, discount, discount_digits, price_digits):
+    """``(price_unit, discount %)`` of an Odoo line reproducing Magento's
+    discounted row (``row_total - discount``) to the cent.
+
+    Odoo's way first: Magento's price with the discount as the line's
+    percentage (at Odoo's "Discount" precision), which Odoo carries to the
+    invoices and their partial quantities as Magento does. When that
+    percentage, rounded, misses the row by a cent (rows above 100 or so), the
+    price net of the discount with no percentage (the caller names the
+    discount in the description): a unit price at "Product Price" precision
+    reproduces any row of one unit. Not a separate discount line: an invoice
+    of part of the quantities would take all of it, where Magento takes its
+    share. A row neither reproduces exactly gets the closer one, and the
+    import's comparison of totals says so.
+    """
+    if not discount or not qty or not price:
+        return price, 0.0
+    target = Decimal(str(row_total)) - Decimal(str(discount))
+    gross = Decimal(str(price)) * Decimal(str(qty))
+    options = [
+        (price, float(round((1 - target / gross) * 100, discount_digits))),
+        (float(round(target / Decimal(str(qty)), price_digits)), 0.0),
+    ]
+
+    def miss(option):
+        unit, percent = option
+        return abs(Decimal(str(unit)) * (1 - Decimal(str(percent)) / 100) * Decimal(str(qty)) - target)
+
+    exact = [option for option in options if miss(option) < Decimal("1e-6")]
+    to_the_cent = [option for option in options if cents(target + miss(option)) == target]
+    return (exact or to_the_cent or sorted(options, key=miss))[0]
+
+
+def sensible_rate(base, tax):
+    """The rate with the fewest decimals that gives ``tax`` on ``base`` to the cent."""
+    exact = float(tax) / float(base) * 100
+    for digits in (0, 1, 2, 4):
+        rate = round(exact, digits)
+        if cents(float(base) * rate / 100) == cents(tax):
+            return rate
+    return round(exact, 4)
 
 
 class MagentoOrderImporter(models.AbstractModel):
@@ -146,6 +215,7 @@ class MagentoOrderImporter(models.AbstractModel):
     def _import_page(self, instance, store_id, orders, log, counts):
         known = self._page_records(instance, orders)
         known["pricelists"] = {}  # currency code -> pricelist (None for the company currency)
+        known["taxes"] = {}  # company id -> its sales taxes an import may use
         new_orders = self.env["sale.order"]
         for order in orders:
             sale_order = self._import_one(instance, store_id, order, known, log, counts)
@@ -155,6 +225,7 @@ class MagentoOrderImporter(models.AbstractModel):
                 counts["imported"] += 1
         if new_orders:
             new_orders.action_confirm()
+            by_id = {order["entity_id"]: order for order in orders}
             log._add_lines(
                 [
                     {
@@ -163,10 +234,59 @@ class MagentoOrderImporter(models.AbstractModel):
                         "res_model": "sale.order",
                         "res_id": sale_order.id,
                         "record_name": sale_order.magento_order_ref,
+                        **self._total_difference(sale_order, by_id[sale_order.magento_order_id]),
                     }
                     for sale_order in new_orders
                 ]
             )
+
+    def _total_difference(self, sale_order, order):
+        """The log line's level, message and advice when Odoo's total of an
+        imported order is not Magento's grand total (else nothing).
+
+        Magento's default tax algorithm (``tax/calculation/algorithm``
+        TOTAL_BASE_CALCULATION, ``Magento\\Tax\\Model\\Calculation\\TotalBaseCalculator::roundAmount``)
+        rounds each row's tax with what the rows before at the same rate left
+        over, so an order's tax per rate is the rounded sum of the exact ones;
+        shipping's tax is computed apart. Odoo's "Round Globally"
+        (``account.tax._round_base_lines_tax_details``) rounds the sum per tax:
+        the same but for a cent when shipping shares a product's tax. "Round per
+        Line", Odoo's default, rounds each line's tax alone and misses Magento's
+        total by a cent every few lines with fractions of a cent. The import
+        leaves the company's setting alone (it is the accountant's) and advises
+        Round Globally when the company rounds per line.
+        """
+        currency = sale_order.currency_id
+        magento = order.get("grand_total")
+        if magento is None or not currency.compare_amounts(sale_order.amount_total, float(magento)):
+            return {}
+        digits = currency.decimal_places
+        odoo, magento, difference = (
+            f"{amount:.{digits}f}"
+            for amount in (sale_order.amount_total, float(magento), abs(sale_order.amount_total - float(magento)))
+        )
+        advice = self.env._(
+            "Compare the order's lines with Magento's (prices, discounts, taxes) and correct them before invoicing."
+        )
+        if sale_order.company_id.tax_calculation_rounding_method == "round_per_line":
+            advice = self.env._(
+                "Magento rounds taxes on the order's total, %(company)s per line: Invoicing > Configuration > "
+                "Settings > Taxes > Rounding Method: Round Globally makes the invoices made after the change agree "
+                "in most cases.",
+                company=sale_order.company_id.name,
+            )
+        return {
+            "level": "warning",
+            "message": self.env._(
+                "Imported %(name)s: Odoo's total %(odoo)s differs from Magento's %(magento)s by %(difference)s: its "
+                "invoices will not be exported until their totals agree with Magento's.",
+                name=sale_order.name,
+                odoo=odoo,
+                magento=magento,
+                difference=difference,
+            ),
+            "advice": advice,
+        }
 
     def _page_records(self, instance, orders):
         """What a page of orders needs from Odoo, one search each (not one per
@@ -227,7 +347,14 @@ class MagentoOrderImporter(models.AbstractModel):
                     .sudo()
                     .create(
                         values_of(
-                            instance, order, matched, known["partners"], known["methods"], known["pricelists"], log
+                            instance,
+                            order,
+                            matched,
+                            known["partners"],
+                            known["methods"],
+                            known["pricelists"],
+                            log,
+                            taxes=known["taxes"],
                         )
                     )
                 )
@@ -266,8 +393,12 @@ class MagentoOrderImporter(models.AbstractModel):
                 missing.append(item.get("sku") or self.env._("(no SKU, item %(id)s)", id=item.get("item_id")))
         return matched, sorted(missing)
 
-    def _sale_order_values(self, instance, order, products, partners, methods, pricelists, log=None):
-        """``products``: the Odoo product of each line, by Magento item id."""
+    def _sale_order_values(self, instance, order, products, partners, methods, pricelists, log=None, taxes=None):
+        """``products``: the Odoo product of each line, by Magento item id;
+        ``taxes``: the sales taxes found so far (see :meth:`_sale_taxes`)."""
+        # What can refuse the order comes first: nothing is created for an order refused.
+        pricelist = self._pricelist(instance, order.get("order_currency_code"), pricelists)
+        lines = self._order_line_values(instance.company_id, order, products, {} if taxes is None else taxes)
         values = {
             "partner_id": self._partner(order, partners).id,
             "company_id": instance.company_id.id,
@@ -277,40 +408,188 @@ class MagentoOrderImporter(models.AbstractModel):
             "magento_order_ref": order["increment_id"],
             "magento_payment_method_id": self._payment_method(instance, order, methods, log).id,
             "magento_base_to_order_rate": float(order.get("base_to_order_rate") or 1.0),
-            "order_line": [],
+            "order_line": [Command.create(line) for line in lines],
         }
-        pricelist = self._pricelist(instance, order.get("order_currency_code"), pricelists)
         if pricelist:
             values["pricelist_id"] = pricelist.id
+        return values
+
+    def _order_line_values(self, company, order, products, taxes):
+        """The sales order lines of ``order``: each item at Magento's price
+        excluding tax with its discount and the Odoo tax of its rate, then shipping."""
+        rates = {item["item_id"]: self._item_tax_rate(order, item, products) for item in order_lines(order)}
+        shipping_rate = self._shipping_tax_rate(company, order, rates.values(), taxes)
+        found = self._taxes_of_rates(company, rates, shipping_rate, products, taxes)
+        precision = self.env["decimal.precision"]
+        digits = precision.precision_get("Discount"), precision.precision_get("Product Price")
+        lines = []
         for item in order_lines(order):
-            values["order_line"].append(
-                Command.create(
-                    {
-                        "product_id": products[item["item_id"]].id,
-                        "name": item.get("name") or item["sku"],
-                        "product_uom_qty": item.get("qty_ordered") or 0,
-                        "price_unit": item.get("price") or 0,
-                        "tax_id": [Command.clear()],
-                        "magento_item_id": item["item_id"],
-                        # Magento truncates fractional quantities of whole-unit items.
-                        "magento_qty_decimal": "decimal" if item.get("is_qty_decimal") else "whole",
-                        "magento_qty_invoiced": item.get("qty_invoiced") or 0,
-                        "magento_qty_canceled": item.get("qty_canceled") or 0,
-                    }
-                )
+            qty = item.get("qty_ordered") or 0
+            price = item.get("price") or 0
+            discount = self._item_discount(order, item)
+            price_unit, percent = line_price(price, qty, item.get("row_total") or price * qty, discount, *digits)
+            lines.append(
+                {
+                    "product_id": products[item["item_id"]].id,
+                    "name": self._discounted_name(
+                        item.get("name") or item["sku"], price_unit, percent, price, qty, discount
+                    ),
+                    "product_uom_qty": qty,
+                    "price_unit": price_unit,
+                    "discount": percent,
+                    "tax_id": [Command.set(found[rates[item["item_id"]]].ids)]
+                    if rates[item["item_id"]]
+                    else [Command.clear()],
+                    "magento_item_id": item["item_id"],
+                    # Magento truncates fractional quantities of whole-unit items.
+                    "magento_qty_decimal": "decimal" if item.get("is_qty_decimal") else "whole",
+                    "magento_qty_invoiced": item.get("qty_invoiced") or 0,
+                    "magento_qty_canceled": item.get("qty_canceled") or 0,
+                }
             )
         if order.get("shipping_amount"):
-            values["order_line"].append(
-                Command.create(
-                    {
-                        "product_id": self.env.ref("magento_invoice_export.product_magento_shipping").id,
-                        "product_uom_qty": 1,
-                        "price_unit": order["shipping_amount"],
-                        "tax_id": [Command.clear()],
-                    }
+            shipping = order["shipping_amount"]
+            discount = abs(float(order.get("shipping_discount_amount") or 0))
+            price_unit, percent = line_price(shipping, 1, shipping, discount, *digits)
+            lines.append(
+                {
+                    "product_id": self.env.ref("magento_invoice_export.product_magento_shipping").id,
+                    "product_uom_qty": 1,
+                    "price_unit": price_unit,
+                    "discount": percent,
+                    "tax_id": [Command.set(found[shipping_rate].ids)] if shipping_rate else [Command.clear()],
+                }
+            )
+        return lines
+
+    def _discounted_name(self, name, price_unit, percent, price, qty, discount):
+        """The line's description: Magento's discount named when the price is net of it."""
+        if not discount or percent or price_unit == price:
+            return name
+        return self.env._(
+            "%(name)s (Magento's price %(price)s less its discount of %(discount)s, %(percent)s)",
+            name=name,
+            price=str(cents(price)),
+            discount=str(cents(discount)),
+            percent=percent_words(float(discount) / (float(price) * float(qty)) * 100),
+        )
+
+    def _item_tax_rate(self, order, item, products):
+        """Magento's tax rate of an item (0 when untaxed). A dynamic bundle
+        is taxed through its parts: one Odoo line carries one rate of them."""
+        rate = float(item.get("tax_percent") or 0)
+        parts = {float(child.get("tax_percent") or 0) for child in children(order, item)} - {0.0}
+        if rate or not parts:
+            return rate
+        if len(parts) > 1:
+            raise UserError(
+                self.env._(
+                    "Magento taxes the parts of the bundle %(product)s at %(rates)s, and Odoo puts a bundle on one "
+                    "line with one tax: import this order by hand.",
+                    product=products[item["item_id"]].display_name,
+                    rates=", ".join(map(percent_words, sorted(parts))),
                 )
             )
-        return values
+        return parts.pop()
+
+    def _item_discount(self, order, item):
+        """Magento's discount of an item's row (a dynamic bundle's is its parts')."""
+        discount = abs(float(item.get("discount_amount") or 0))
+        return discount or sum(abs(float(child.get("discount_amount") or 0)) for child in children(order, item))
+
+    def _shipping_tax_rate(self, company, order, item_rates, taxes):
+        """The rate Magento taxed shipping at (0 when untaxed).
+
+        Magento's order has no shipping rate, only its amounts
+        (``shipping_tax_amount`` on shipping less its discount, tax being
+        applied after discount by default): Magento's own applied rate when the
+        order carries it (``extension_attributes.item_applied_taxes``), else
+        the rate of the order's items, then of the company's sales taxes, that
+        gives that tax to the cent (closest to the quotient first), else the
+        quotient with the fewest decimals that does.
+        """
+        tax = float(order.get("shipping_tax_amount") or 0)
+        base = float(order.get("shipping_amount") or 0) - abs(float(order.get("shipping_discount_amount") or 0))
+        if tax <= 0 or base <= 0:
+            return 0.0
+        applied = [
+            sum(float(rate.get("percent") or 0) for rate in entry.get("applied_taxes") or [])
+            for entry in (order.get("extension_attributes") or {}).get("item_applied_taxes") or []
+            if entry.get("type") == "shipping"
+        ]
+        if applied and applied[0]:
+            return applied[0]
+        item_rates = {rate for rate in item_rates if rate}
+        known = item_rates | set(self._sale_taxes(company, taxes).mapped("amount"))
+        fits = [rate for rate in known if cents(base * rate / 100) == cents(tax)]
+        if fits:
+            return min(fits, key=lambda rate: (rate not in item_rates, abs(rate - tax / base * 100), rate))
+        return sensible_rate(base, tax)
+
+    def _taxes_of_rates(self, company, rates, shipping_rate, products, taxes):
+        """``{rate: Odoo tax}`` for the rates Magento charged; UserError naming
+        what to create when the company has no sales tax of one."""
+        missing = {}
+        for item_id, rate in rates.items():
+            if rate and not self._sale_tax(company, rate, taxes):
+                missing.setdefault(rate, []).append(products[item_id].display_name)
+        if shipping_rate and not self._sale_tax(company, shipping_rate, taxes):
+            missing.setdefault(shipping_rate, []).append(self.env._("shipping"))
+        if missing:
+            reasons = [
+                self.env._(
+                    "Magento taxes %(what)s at %(rate)s; Odoo has no sales tax of %(rate)s (not included in price) "
+                    "in %(company)s",
+                    what=", ".join(dict.fromkeys(names)),
+                    rate=percent_words(rate),
+                    company=company.name,
+                )
+                for rate, names in sorted(missing.items())
+            ]
+            raise UserError(
+                self.env._(
+                    "%(reasons)s: create one in Invoicing > Configuration > Taxes, then import again.",
+                    reasons="; ".join(reasons),
+                )
+            )
+        return {rate: self._sale_tax(company, rate, taxes) for rate in {*rates.values(), shipping_rate} if rate}
+
+    def _sale_taxes(self, company, taxes):
+        """The company's active sales taxes of a percentage not included in
+        price (its parents' too, as Odoo allows), by preference: of the
+        company's fiscal country (not an OSS tax of another country with the
+        same rate), then by sequence, then oldest; ``taxes``: found so far, by company id."""
+        if company.id not in taxes:
+            found = (
+                self.env["account.tax"]
+                .sudo()
+                .search(
+                    [
+                        *self.env["account.tax"]._check_company_domain(company),
+                        ("type_tax_use", "=", "sale"),
+                        ("amount_type", "=", "percent"),
+                        ("price_include", "=", False),
+                    ],
+                    order="sequence, id",
+                )
+            )
+            country = company.account_fiscal_country_id
+            taxes[company.id] = found.sorted(lambda tax: tax.country_id != country)
+        return taxes[company.id]
+
+    def _sale_tax(self, company, rate, taxes):
+        """The company's sales tax of ``rate`` % not included in price, or an
+        empty recordset. Of several, the first (see :meth:`_sale_taxes`) whose
+        name, label on invoices or description writes the rate (21%, 21 %,
+        21.0 %), else the first: the same tax for every order."""
+        candidates = self._sale_taxes(company, taxes).filtered(lambda tax: abs(tax.amount - rate) < 0.00005)
+        written = re.compile(rf"(?<![\d.,]){re.escape(percent_text(rate))}(?:[.,]0+)?\s*%")
+        named = candidates.filtered(
+            lambda tax: written.search(
+                " ".join(filter(None, [tax.name, tax.invoice_label, str(tax.description or "")]))
+            )
+        )
+        return (named or candidates)[:1]
 
     def _pricelist(self, instance, code, pricelists):
         """A pricelist in the order's currency when it is not the company's

@@ -1,4 +1,5 @@
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from unittest.mock import patch
 
 from odoo import fields
@@ -8,8 +9,71 @@ from odoo.tests import Form, tagged
 from .common import MagentoTestCommon
 
 
+def _cents(amount):
+    return Decimal(amount).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def charge_magento_taxes(order, rates, discounts=None, shipping_rate=0):
+    """Give ``order`` (from the double's ``add_order``) the taxes and
+    discounts Magento 2.4 computes with its defaults, in the fields of
+    ``GET /V1/orders/{id}``: ``rates`` and ``discounts`` (row amounts), one per
+    order line; tax after discount, on prices excluding tax, each row's tax
+    rounded with what the rows before at its rate left over
+    (``Magento\\Tax\\Model\\Calculation\\TotalBaseCalculator::roundAmount``),
+    shipping's apart (``Tax\\Model\\Sales\\Total\\Quote\\Shipping``).
+    """
+    lines = [item for item in order["items"] if not item.get("parent_item_id")]
+    discounts = discounts or [0] * len(lines)
+    left_over, subtotal, tax_total, discount_total = {}, Decimal(0), Decimal(0), Decimal(0)
+    for item, rate, discount in zip(lines, rates, discounts, strict=True):
+        rate, discount = Decimal(str(rate)), Decimal(str(discount))
+        price, row = Decimal(str(item["price"])), Decimal(str(item["row_total"]))
+        exact = (row - discount) * rate / 100 + left_over.get(rate, 0)
+        tax = _cents(exact)
+        left_over[rate] = exact - tax
+        item.update(
+            tax_percent=float(rate),
+            tax_amount=float(tax),
+            base_tax_amount=float(tax),
+            price_incl_tax=float(_cents(price * (1 + rate / 100))),
+            row_total_incl_tax=float(_cents(row * (1 + rate / 100))),
+            discount_amount=float(discount),
+            base_discount_amount=float(discount),
+            discount_percent=float(round(discount / row * 100, 2)) if row else 0,
+        )
+        subtotal, tax_total, discount_total = subtotal + row, tax_total + tax, discount_total + discount
+    shipping = Decimal(str(order["shipping_amount"]))
+    shipping_tax = _cents(shipping * Decimal(str(shipping_rate)) / 100)
+    grand_total = float(subtotal - discount_total + shipping + tax_total + shipping_tax)
+    order.update(
+        shipping_tax_amount=float(shipping_tax),
+        base_shipping_tax_amount=float(shipping_tax),
+        shipping_incl_tax=float(shipping + shipping_tax),
+        tax_amount=float(tax_total + shipping_tax),
+        base_tax_amount=float(tax_total + shipping_tax),
+        discount_amount=-float(discount_total),
+        base_discount_amount=-float(discount_total),
+        grand_total=grand_total,
+        base_grand_total=grand_total,
+        total_due=grand_total,
+        base_total_due=grand_total,
+    )
+    return order
+
+
 @tagged("post_install", "-at_install")
 class TestImportOrders(MagentoTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tax_10 = cls._sales_tax("10% Reduced", 10)
+
+    @classmethod
+    def _sales_tax(cls, name, amount, **values):
+        return cls.env["account.tax"].create(
+            {"name": name, "amount": amount, "type_tax_use": "sale", "company_id": cls.env.company.id, **values}
+        )
+
     def _magento_only_order(self, **kwargs):
         """An order that exists in Magento only (not yet in Odoo)."""
         bag, hoodie = self._products()
@@ -256,6 +320,119 @@ class TestImportOrders(MagentoTestCommon):
         invoice = self.magento.store.invoices[move.magento_invoice_id]
         self.assertEqual(invoice["order_id"], order["entity_id"])
         self.assertEqual(invoice["grand_total"], order["grand_total"], "Odoo's and Magento's totals agree")
+
+    def _messages(self, log):
+        return log.line_ids.sorted("id").mapped("message")
+
+    def test_taxed_order_gets_the_company_taxes_and_magento_total(self):
+        """10 % and 21 % items and taxed shipping: Magento's prices excluding
+        tax, the company's taxes of those rates, Magento's grand total."""
+        inclusive = self._sales_tax("21% incl.", 21, price_include_override="tax_included")
+        self._sales_tax("VAT standard", 21, sequence=1)
+        vat_21 = self._sales_tax("VAT 21%", 21, sequence=5)
+        order = charge_magento_taxes(self._magento_only_order(), rates=[10, 21], shipping_rate=21)
+        self.assertEqual((order["tax_amount"], order["grand_total"]), (18.77, 143.77))
+        log = self._import(order["increment_id"])
+        self.assertEqual(log.imported_count, 1, self._messages(log))
+        bag_line, hoodie_line, shipping_line = self._sale_order(order).order_line
+        self.assertEqual((bag_line.price_unit, bag_line.tax_id), (34, self.tax_10))
+        self.assertEqual(hoodie_line.tax_id, vat_21, "the 21 % tax excluded from price that says 21 %")
+        self.assertNotEqual(hoodie_line.tax_id, inclusive)
+        self.assertEqual((shipping_line.price_unit, shipping_line.tax_id), (5, vat_21), "shipping at 1.05 / 5")
+        self.assertEqual(self._sale_order(order).amount_total, 143.77)
+        self.assertEqual(log.line_ids.level, "info", "the totals agree: no warning")
+
+    def test_tax_included_catalog_imports_prices_excluding_tax(self):
+        """A shop whose catalog prices include 21 %: Magento's ``price`` excludes it, so does the line."""
+        vat_21 = self._sales_tax("21%", 21)
+        bag, _hoodie = self._products()
+        order = self.magento.store.add_order([{"sku": bag.default_code, "name": bag.name, "qty": 1, "price": 10}])
+        charge_magento_taxes(order, rates=[21])
+        self.assertEqual(order["items"][0]["price_incl_tax"], 12.10, "the catalog's price")
+        self._import(order["increment_id"])
+        line = self._sale_order(order).order_line
+        self.assertEqual((line.price_unit, line.tax_id, line.price_total), (10, vat_21, 12.10))
+
+    def test_line_discounts_reproduce_magento_rows(self):
+        """A row discount is the line's percentage when that gives Magento's
+        row to the cent, else the price net of it, named in the description."""
+        bag, hoodie = self._products()
+        order = self.magento.store.add_order(
+            [
+                {"sku": bag.default_code, "name": bag.name, "qty": 2, "price": 34},
+                {"sku": hoodie.default_code, "name": hoodie.name, "qty": 1, "price": 1234},
+            ],
+            shipping_amount=5,
+        )
+        # 10 % of 68.00; 100.00 of 1,234.00 is 8.1037 %: 8.10 % would give 1,134.05.
+        charge_magento_taxes(order, rates=[10, 10], discounts=[6.80, 100], shipping_rate=10)
+        log = self._import(order["increment_id"])
+        self.assertEqual(log.imported_count, 1, self._messages(log))
+        bag_line, hoodie_line, _shipping = self._sale_order(order).order_line
+        self.assertEqual((bag_line.price_unit, bag_line.discount, bag_line.price_subtotal), (34, 10, 61.20))
+        self.assertEqual((hoodie_line.price_unit, hoodie_line.discount, hoodie_line.price_subtotal), (1134, 0, 1134))
+        self.assertEqual(
+            hoodie_line.name, "Chaz Kangeroo Hoodie (Magento's price 1234.00 less its discount of 100.00, 8.1037 %)"
+        )
+        self.assertEqual(self._sale_order(order).amount_total, order["grand_total"])
+        self.assertEqual(log.line_ids.level, "info")
+
+    def test_missing_odoo_tax_stops_the_order_until_it_exists(self):
+        order = charge_magento_taxes(self._magento_only_order(), rates=[21, 10], shipping_rate=21)
+        partners = self.env["res.partner"].search_count([])
+        log = self._import(order["increment_id"])
+        self.assertEqual((log.imported_count, log.failed_count), (0, 1))
+        self.assertEqual(
+            log.line_ids.message,
+            f"Order {order['increment_id']} not imported: Magento taxes [24-MB01] Joust Duffle Bag, shipping at "
+            f"21 %; Odoo has no sales tax of 21 % (not included in price) in {self.env.company.name}: create one "
+            "in Invoicing > Configuration > Taxes, then import again.",
+        )
+        self.assertFalse(self._sale_order(order))
+        self.assertEqual(self.env["res.partner"].search_count([]), partners, "nothing made for a refused order")
+        vat_21 = self._sales_tax("21%", 21)
+        log = self._import(order["increment_id"])
+        self.assertEqual(log.imported_count, 1, self._messages(log))
+        self.assertEqual(self._sale_order(order).order_line.tax_id, vat_21 | self.tax_10)
+        self.assertEqual(self._sale_order(order).amount_total, order["grand_total"])
+
+    def test_rounding_difference_is_imported_with_a_warning(self):
+        """Three rows of 1.05 at 10 %: Magento's tax is 0.315 rounded once, 0.32;
+        rounded per line it is 0.33. Round Globally agrees with Magento."""
+        bag, _hoodie = self._products()
+        spec = {"sku": bag.default_code, "name": bag.name, "qty": 1, "price": 1.05}
+        order = charge_magento_taxes(self.magento.store.add_order([spec] * 3), rates=[10] * 3)
+        self.assertEqual((order["tax_amount"], order["grand_total"]), (0.32, 3.47))
+        self.env.company.tax_calculation_rounding_method = "round_per_line"
+        log = self._import(order["increment_id"])
+        sale_order = self._sale_order(order)
+        self.assertEqual(log.imported_count, 1, "kept")
+        self.assertEqual(
+            (log.line_ids.level, log.line_ids.message),
+            (
+                "warning",
+                f"Imported {sale_order.name}: Odoo's total 3.48 differs from Magento's 3.47 by 0.01: its invoices "
+                "will not be exported until their totals agree with Magento's.",
+            ),
+        )
+        self.assertIn("Rounding Method: Round Globally", log.line_ids.advice)
+        self.assertEqual(log.line_ids.res_id, sale_order.id)
+
+        self.env.company.tax_calculation_rounding_method = "round_globally"
+        again = charge_magento_taxes(self.magento.store.add_order([spec] * 3), rates=[10] * 3)
+        log = self._import(again["increment_id"])
+        self.assertEqual(self._sale_order(again).amount_total, 3.47)
+        self.assertEqual(log.line_ids.level, "info")
+
+    def test_untaxed_order_imports_as_before(self):
+        order = self._magento_only_order()
+        log = self._import(order["increment_id"])
+        sale_order = self._sale_order(order)
+        self.assertFalse(sale_order.order_line.tax_id, "no tax in Magento, none in Odoo")
+        self.assertEqual(sale_order.order_line.mapped("discount"), [0, 0, 0])
+        self.assertEqual(sale_order.order_line.mapped("price_unit"), [34, 52, 5])
+        self.assertEqual((sale_order.amount_total, order["grand_total"]), (125, 125))
+        self.assertEqual(log.line_ids.message, f"Imported as {sale_order.name}.")
 
     def test_wizard_requires_numbers(self):
         wizard = Form(self.env["magento.operation.wizard"])
