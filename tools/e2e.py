@@ -4,7 +4,9 @@ Odoo 18.0 with the addon and queue_job importing them, every export path a
 user has (the invoice's button, Magento > Operations, the scheduled export,
 queue_job jobs), partial invoices, three kinds of credit memo, a lost answer
 (through tools/fault_proxy.py) and Magento's own invoice; then every Magento
-document compared with its Odoo document.
+document compared with its Odoo document. With --matrix (after the flows),
+--matrix-only or --double (against a Magento double in this process): the
+money matrix of tools/money_matrix.py.
 
 It CREATES ORDERS in that Magento: it refuses any host but this machine's
 unless given --i-understand-this-creates-orders. Run through tools/e2e.sh
@@ -18,6 +20,7 @@ import argparse
 import io
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -256,6 +259,17 @@ def parse_args():
     parser.add_argument("--timeout", type=int, default=10, help="the Odoo instance's request timeout, seconds")
     parser.add_argument("--addon-ref", help="test the addon as committed at this git ref (default: the work tree)")
     parser.add_argument(CONSENT, dest="consent", action="store_true", help="allow a Magento on another host")
+    matrix = parser.add_argument_group("the money matrix (tools/money_matrix.py)")
+    matrix.add_argument("--matrix", action="store_true", help="run the money matrix after the flows")
+    matrix.add_argument("--matrix-only", action="store_true", help="run only the money matrix")
+    matrix.add_argument(
+        "--double", action="store_true", help="run only the money matrix, against a Magento double in this process"
+    )
+    matrix.add_argument(
+        "--matrix-doc",
+        default=str(Path(__file__).resolve().parent.parent / "docs" / "money-matrix.md"),
+        help="the Markdown file the matrix's table is written to (its section for this target)",
+    )
     return parser.parse_args()
 
 
@@ -277,8 +291,11 @@ def make_shop(args):
 
     user, _, password = args.admin.partition(":")
     root = Path(args.magento_root)
-    reindex = real_magento.reindexer(root) if is_local(args.url) and (root / "bin/magento").exists() else None
-    return real_magento.RealMagento(args.url, user, password, store=args.store, reindex=reindex)
+    here = is_local(args.url) and (root / "bin/magento").exists()
+    reindex = real_magento.reindexer(root) if here else None
+    # The money matrix changes some of its global settings for a short while.
+    settings = real_magento.LocalSettings(root) if here else None
+    return real_magento.RealMagento(args.url, user, password, store=args.store, reindex=reindex, settings=settings)
 
 
 def make_orders(shop):
@@ -589,16 +606,74 @@ def start(args):
     return run
 
 
+def matrix_alone(args):
+    """The money matrix alone, on the real Magento or on a double in this process."""
+    import money_matrix
+    from harness import Odoo, ensure_role, timed
+
+    if args.addon_ref:
+        use_committed_addon(args.addon_ref)
+    ensure_role()
+    odoo = Odoo("e2e", args.odoo_path)
+    shop = None
+    try:
+        if args.double:
+            shop = money_matrix.DoubleShop()
+            url, keys, target = shop.url, shop.credentials, "the Magento double"
+        else:
+            shop = make_shop(args)
+            credentials = json.loads(Path(args.keys).read_text())
+            keys = {
+                key: credentials[key]
+                for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+            }
+            url, target = args.url, f"the real Magento at {args.url}"
+            if not is_local(args.url):
+                reach(urlsplit(args.url).hostname)
+        timed("install", odoo.install, "magento_invoice_export,queue_job")
+        section = "double" if args.double else "real"
+        state = source_state(args.addon_ref)
+        return money_matrix.run(odoo, shop, url, keys, args.timeout, target, args.matrix_doc, section, state)
+    finally:
+        if args.double and shop is not None:
+            shop.stop()
+        odoo.cleanup()
+
+
+def run_matrix(args, run):
+    """The money matrix after the flows, in their Odoo and on their shop."""
+    import money_matrix
+
+    credentials = json.loads(Path(args.keys).read_text())
+    keys = {key: credentials[key] for key in ("consumer_key", "consumer_secret", "access_token", "access_token_secret")}
+    target = f"the real Magento at {args.url}"
+    state = source_state(args.addon_ref)
+    return money_matrix.run(run.odoo, run.shop, args.url, keys, args.timeout, target, args.matrix_doc, "real", state)
+
+
 def main():
     args = parse_args()
-    refuse_remote(args)
+    # A stopped run still sets back the Magento settings a matrix window changed (finally clauses).
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
     started = time.monotonic()
+    if args.double:
+        print(f"e2e: the money matrix against a Magento double, the addon of {source_state(args.addon_ref)}")
+        code = matrix_alone(args)
+        print(f"elapsed: {time.monotonic() - started:.0f} s")
+        return code
+    refuse_remote(args)
     print(f"e2e: against {args.url}, the addon of {source_state(args.addon_ref)}", flush=True)
+    if args.matrix_only:
+        code = matrix_alone(args)
+        print(f"elapsed: {time.monotonic() - started:.0f} s")
+        return code
     run = None
     try:
         run = start(args)
         run_flows(run)
         code = report(run)
+        if args.matrix:
+            code = run_matrix(args, run) or code
         print(f"elapsed: {time.monotonic() - started:.0f} s")
         return code
     finally:

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end run against a real Magento (it CREATES ORDERS there):
 #   tools/e2e.sh [--url http://127.0.0.1:8280] [--keys FILE] [--admin user:password] [--i-understand-this-creates-orders]
+# The money matrix (tools/money_matrix.py): --matrix after the flows, --matrix-only,
+# or --double (the matrix alone, against a Magento double in the run's process).
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_odoo || true
