@@ -1,5 +1,4 @@
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from unittest.mock import patch
 
 from odoo import fields
@@ -7,58 +6,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import MagentoTestCommon
-
-
-def _cents(amount):
-    return Decimal(amount).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
-
-def charge_magento_taxes(order, rates, discounts=None, shipping_rate=0):
-    """Give ``order`` (from the double's ``add_order``) the taxes and
-    discounts Magento 2.4 computes with its defaults, in the fields of
-    ``GET /V1/orders/{id}``: ``rates`` and ``discounts`` (row amounts), one per
-    order line; tax after discount, on prices excluding tax, each row's tax
-    rounded with what the rows before at its rate left over
-    (``Magento\\Tax\\Model\\Calculation\\TotalBaseCalculator::roundAmount``),
-    shipping's apart (``Tax\\Model\\Sales\\Total\\Quote\\Shipping``).
-    """
-    lines = [item for item in order["items"] if not item.get("parent_item_id")]
-    discounts = discounts or [0] * len(lines)
-    left_over, subtotal, tax_total, discount_total = {}, Decimal(0), Decimal(0), Decimal(0)
-    for item, rate, discount in zip(lines, rates, discounts, strict=True):
-        rate, discount = Decimal(str(rate)), Decimal(str(discount))
-        price, row = Decimal(str(item["price"])), Decimal(str(item["row_total"]))
-        exact = (row - discount) * rate / 100 + left_over.get(rate, 0)
-        tax = _cents(exact)
-        left_over[rate] = exact - tax
-        item.update(
-            tax_percent=float(rate),
-            tax_amount=float(tax),
-            base_tax_amount=float(tax),
-            price_incl_tax=float(_cents(price * (1 + rate / 100))),
-            row_total_incl_tax=float(_cents(row * (1 + rate / 100))),
-            discount_amount=float(discount),
-            base_discount_amount=float(discount),
-            discount_percent=float(round(discount / row * 100, 2)) if row else 0,
-        )
-        subtotal, tax_total, discount_total = subtotal + row, tax_total + tax, discount_total + discount
-    shipping = Decimal(str(order["shipping_amount"]))
-    shipping_tax = _cents(shipping * Decimal(str(shipping_rate)) / 100)
-    grand_total = float(subtotal - discount_total + shipping + tax_total + shipping_tax)
-    order.update(
-        shipping_tax_amount=float(shipping_tax),
-        base_shipping_tax_amount=float(shipping_tax),
-        shipping_incl_tax=float(shipping + shipping_tax),
-        tax_amount=float(tax_total + shipping_tax),
-        base_tax_amount=float(tax_total + shipping_tax),
-        discount_amount=-float(discount_total),
-        base_discount_amount=-float(discount_total),
-        grand_total=grand_total,
-        base_grand_total=grand_total,
-        total_due=grand_total,
-        base_total_due=grand_total,
-    )
-    return order
 
 
 @tagged("post_install", "-at_install")
@@ -74,12 +21,13 @@ class TestImportOrders(MagentoTestCommon):
             {"name": name, "amount": amount, "type_tax_use": "sale", "company_id": cls.env.company.id, **values}
         )
 
-    def _magento_only_order(self, **kwargs):
-        """An order that exists in Magento only (not yet in Odoo)."""
+    def _magento_only_order(self, rates=(0, 0), **kwargs):
+        """An order that exists in Magento only (not yet in Odoo); ``rates``:
+        Magento's tax rate of the bag's and the hoodie's lines."""
         bag, hoodie = self._products()
         return self.magento.store.add_order(
             [
-                {"sku": bag.default_code, "name": bag.name, "qty": 2, "price": 34},
+                {"sku": bag.default_code, "name": bag.name, "qty": 2, "price": 34, "tax_percent": rates[0]},
                 {
                     "sku": "MH01",
                     "child_sku": hoodie.default_code,
@@ -87,6 +35,7 @@ class TestImportOrders(MagentoTestCommon):
                     "type": "configurable",
                     "qty": 1,
                     "price": 52,
+                    "tax_percent": rates[1],
                 },
             ],
             shipping_amount=5,
@@ -330,7 +279,7 @@ class TestImportOrders(MagentoTestCommon):
         inclusive = self._sales_tax("21% incl.", 21, price_include_override="tax_included")
         self._sales_tax("VAT standard", 21, sequence=1)
         vat_21 = self._sales_tax("VAT 21%", 21, sequence=5)
-        order = charge_magento_taxes(self._magento_only_order(), rates=[10, 21], shipping_rate=21)
+        order = self._magento_only_order(rates=(10, 21), shipping_tax_percent=21)
         self.assertEqual((order["tax_amount"], order["grand_total"]), (18.77, 143.77))
         log = self._import(order["increment_id"])
         self.assertEqual(log.imported_count, 1, self._messages(log))
@@ -346,8 +295,9 @@ class TestImportOrders(MagentoTestCommon):
         """A shop whose catalog prices include 21 %: Magento's ``price`` excludes it, so does the line."""
         vat_21 = self._sales_tax("21%", 21)
         bag, _hoodie = self._products()
-        order = self.magento.store.add_order([{"sku": bag.default_code, "name": bag.name, "qty": 1, "price": 10}])
-        charge_magento_taxes(order, rates=[21])
+        order = self.magento.store.add_order(
+            [{"sku": bag.default_code, "name": bag.name, "qty": 1, "price": 10, "tax_percent": 21}]
+        )
         self.assertEqual(order["items"][0]["price_incl_tax"], 12.10, "the catalog's price")
         self._import(order["increment_id"])
         line = self._sale_order(order).order_line
@@ -359,13 +309,27 @@ class TestImportOrders(MagentoTestCommon):
         bag, hoodie = self._products()
         order = self.magento.store.add_order(
             [
-                {"sku": bag.default_code, "name": bag.name, "qty": 2, "price": 34},
-                {"sku": hoodie.default_code, "name": hoodie.name, "qty": 1, "price": 1234},
+                # 10 % of 68.00; 100.00 of 1,234.00 is 8.1037 %: 8.10 % would give 1,134.05.
+                {
+                    "sku": bag.default_code,
+                    "name": bag.name,
+                    "qty": 2,
+                    "price": 34,
+                    "discount_amount": 6.80,
+                    "tax_percent": 10,
+                },
+                {
+                    "sku": hoodie.default_code,
+                    "name": hoodie.name,
+                    "qty": 1,
+                    "price": 1234,
+                    "discount_amount": 100,
+                    "tax_percent": 10,
+                },
             ],
             shipping_amount=5,
+            shipping_tax_percent=10,
         )
-        # 10 % of 68.00; 100.00 of 1,234.00 is 8.1037 %: 8.10 % would give 1,134.05.
-        charge_magento_taxes(order, rates=[10, 10], discounts=[6.80, 100], shipping_rate=10)
         log = self._import(order["increment_id"])
         self.assertEqual(log.imported_count, 1, self._messages(log))
         bag_line, hoodie_line, _shipping = self._sale_order(order).order_line
@@ -374,11 +338,17 @@ class TestImportOrders(MagentoTestCommon):
         self.assertEqual(
             hoodie_line.name, "Chaz Kangeroo Hoodie (Magento's price 1234.00 less its discount of 100.00, 8.1037 %)"
         )
-        self.assertEqual(self._sale_order(order).amount_total, order["grand_total"])
+        self.assertEqual((self._sale_order(order).amount_total, order["grand_total"]), (1320.22, 1320.22))
         self.assertEqual(log.line_ids.level, "info")
+        # Its invoice is Magento's, to the cent.
+        move = self._sale_order(order)._create_invoices()
+        move.action_post()
+        move.action_magento_export_invoice()
+        invoice = self.magento.store.invoices[move.magento_invoice_id]
+        self.assertEqual((invoice["grand_total"], invoice["tax_amount"]), (move.amount_total, move.amount_tax))
 
     def test_missing_odoo_tax_stops_the_order_until_it_exists(self):
-        order = charge_magento_taxes(self._magento_only_order(), rates=[21, 10], shipping_rate=21)
+        order = self._magento_only_order(rates=(21, 10), shipping_tax_percent=21)
         partners = self.env["res.partner"].search_count([])
         log = self._import(order["increment_id"])
         self.assertEqual((log.imported_count, log.failed_count), (0, 1))
@@ -400,8 +370,8 @@ class TestImportOrders(MagentoTestCommon):
         """Three rows of 1.05 at 10 %: Magento's tax is 0.315 rounded once, 0.32;
         rounded per line it is 0.33. Round Globally agrees with Magento."""
         bag, _hoodie = self._products()
-        spec = {"sku": bag.default_code, "name": bag.name, "qty": 1, "price": 1.05}
-        order = charge_magento_taxes(self.magento.store.add_order([spec] * 3), rates=[10] * 3)
+        spec = {"sku": bag.default_code, "name": bag.name, "qty": 1, "price": 1.05, "tax_percent": 10}
+        order = self.magento.store.add_order([spec] * 3)
         self.assertEqual((order["tax_amount"], order["grand_total"]), (0.32, 3.47))
         self.env.company.tax_calculation_rounding_method = "round_per_line"
         log = self._import(order["increment_id"])
@@ -419,7 +389,7 @@ class TestImportOrders(MagentoTestCommon):
         self.assertEqual(log.line_ids.res_id, sale_order.id)
 
         self.env.company.tax_calculation_rounding_method = "round_globally"
-        again = charge_magento_taxes(self.magento.store.add_order([spec] * 3), rates=[10] * 3)
+        again = self.magento.store.add_order([spec] * 3)
         log = self._import(again["increment_id"])
         self.assertEqual(self._sale_order(again).amount_total, 3.47)
         self.assertEqual(log.line_ids.level, "info")
