@@ -347,6 +347,32 @@ class TestImportOrders(MagentoTestCommon):
         invoice = self.magento.store.invoices[move.magento_invoice_id]
         self.assertEqual((invoice["grand_total"], invoice["tax_amount"]), (move.amount_total, move.amount_tax))
 
+    def test_dynamic_bundle_and_discounted_shipping_keep_magento_total(self):
+        """A dynamic bundle is taxed and discounted through its parts; shipping's
+        discount is the shipping line's, its tax on shipping less discount."""
+        bundle = self.env["product.product"].create({"name": "Sprite Yoga Companion Kit", "default_code": "24-WG080"})
+        kit = {
+            "type": "bundle",
+            "sku": "24-WG080",
+            "name": "Sprite Yoga Companion Kit",
+            "qty": 1,
+            "tax_percent": 10,
+            "children": [
+                {"sku": "24-WG084", "name": "Ball", "qty": 1, "price": 23, "discount_amount": 2.30},
+                {"sku": "24-WG088", "name": "Strap", "qty": 2, "price": 14.99},
+            ],
+        }
+        order = self.magento.store.add_order(
+            [kit], shipping_amount=10, shipping_tax_percent=21, shipping_discount_amount=2
+        )
+        vat_21 = self._sales_tax("21%", 21)
+        log = self._import(order["increment_id"])
+        self.assertEqual(log.imported_count, 1, self._messages(log))
+        kit_line, shipping_line = self._sale_order(order).order_line
+        self.assertEqual((kit_line.product_id, kit_line.tax_id, kit_line.price_subtotal), (bundle, self.tax_10, 50.68))
+        self.assertEqual((shipping_line.discount, shipping_line.tax_id, shipping_line.price_subtotal), (20, vat_21, 8))
+        self.assertEqual((self._sale_order(order).amount_total, order["grand_total"]), (65.43, 65.43))
+
     def test_missing_odoo_tax_stops_the_order_until_it_exists(self):
         order = self._magento_only_order(rates=(21, 10), shipping_tax_percent=21)
         partners = self.env["res.partner"].search_count([])
