@@ -19,7 +19,20 @@ import requests
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 
-from real_magento import BUNDLE_OPTIONS, BUNDLES, CONFIGURABLE, DECIMAL, SIMPLES, VIRTUAL, RealMagento, reindexer
+from real_magento import (
+    BUNDLE_OPTIONS,
+    BUNDLES,
+    CONFIGURABLE,
+    DECIMAL,
+    DISCOUNT_PERCENT,
+    DISCOUNT_SKUS,
+    DISCOUNTED,
+    SIMPLES,
+    TAXED,
+    VIRTUAL,
+    RealMagento,
+    reindexer,
+)
 
 from magento_client import MagentoClient
 from magento_double.server import _public
@@ -119,6 +132,13 @@ def double_spec(sku, qty, colour="Red"):
     """The double's item spec of a catalogue line (tools/real_magento.py)."""
     if sku in SIMPLES:
         return {"sku": sku, "name": SIMPLES[sku][0], "qty": qty, "price": SIMPLES[sku][1]}
+    if sku in TAXED or sku in DISCOUNTED:
+        # The money catalogue: a tax class per rate, a cart rule on DISCOUNT_SKUS.
+        name, price, *percent = {**TAXED, **DISCOUNTED}[sku]
+        spec = {"sku": sku, "name": name, "qty": qty, "price": price, "tax_percent": percent[0] if percent else 0}
+        if sku in DISCOUNT_SKUS:
+            spec["discount_amount"] = round(price * qty * DISCOUNT_PERCENT / 100 + 1e-9, 2)
+        return spec
     if sku in VIRTUAL:
         return {"sku": sku, "name": VIRTUAL[sku][0], "qty": qty, "price": VIRTUAL[sku][1], "type": "virtual"}
     if sku in DECIMAL:
@@ -157,6 +177,7 @@ class RealShop(Shop):
         self.magento = RealMagento(self.url, user, password, self.store_code, reindex=root and reindexer(root))
         self._token = None
         self._developer_mode = None
+        self._money_catalogue = False
 
     def admin_token(self):
         if self._token is None:
@@ -172,6 +193,9 @@ class RealShop(Shop):
         return self._developer_mode
 
     def add_order(self, lines, payment_method="checkmo"):
+        if any(line[0] in TAXED or line[0] in DISCOUNTED for line in lines) and not self._money_catalogue:
+            self.magento.money_catalogue()  # idempotent; once a session
+            self._money_catalogue = True
         return self.magento.add_order(lines, payment_method=payment_method)
 
     def _add_integration(self, resources, name):
