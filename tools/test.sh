@@ -9,6 +9,7 @@
 # Without it, the Odoo suite is skipped with a loud notice and the rest still runs.
 # Extra arguments after "--" go to the Odoo test run's --test-tags (default: the
 # whole addon), e.g. tools/test.sh -- /magento_invoice_export:TestExport
+# Logs go to ~/.cache/magento_invoice_export (MIE_LOGS=<dir> for another place).
 set -uo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,6 +30,9 @@ say "Python environment"
 ensure_venv || exit 1
 [ $QUICK = 1 ] || ensure_odoo || true
 
+# Where the logs go: MIE_LOGS lets two runs at once keep theirs apart.
+LOGS=${MIE_LOGS:-$WORK}
+mkdir -p "$LOGS"
 FAILED=0
 PASSED_TOTAL=0
 FAILED_TOTAL=0
@@ -109,7 +113,7 @@ rm -rf "$LINT_DIR"
 
 # ------------------------------------------------------- framework-free suite
 say "Framework-free suite (client, double, OAuth) with pytest"
-PYTEST_OUT=$WORK/pytest.log
+PYTEST_OUT=$LOGS/pytest.log
 # On the double, always: the real Magento has its own stage below.
 (cd "$ROOT" && env -u REAL_MAGENTO_URL "$VENV/bin/python" -m pytest -q tests_standalone) 2>&1 | tee "$PYTEST_OUT"
 rc=${PIPESTATUS[0]}
@@ -125,7 +129,7 @@ FAILED_TOTAL=$((FAILED_TOTAL + ${f:-0}))
 # (REAL_MAGENTO_URL, REAL_MAGENTO_KEYS, REAL_MAGENTO_ADMIN: see tools/contract.sh).
 if [ -n "${REAL_MAGENTO_URL:-}" ]; then
     say "Contract suite against the real Magento at $REAL_MAGENTO_URL (tools/contract.sh)"
-    CONTRACT_OUT=$WORK/contract.log
+    CONTRACT_OUT=$LOGS/contract.log
     "$ROOT/tools/contract.sh" > "$CONTRACT_OUT" 2>&1
     rc=$?
     tail -1 "$CONTRACT_OUT"
@@ -153,16 +157,16 @@ else
         (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
             || echo "!! could not install chromium: the browser tests will be skipped"
     fi
-    POT_FRESH=$WORK/fresh.pot
+    POT_FRESH=$LOGS/fresh.pot
     rm -f "$POT_FRESH"
     say "Odoo suite on $(cd "$ODOO" && pwd) (Odoo 18.0), with OCA queue_job installed"
-    odoo_suite "$ADDON,queue_job" "$WORK/odoo-tests.log" "$POT_FRESH"
+    odoo_suite "$ADDON,queue_job" "$LOGS/odoo-tests.log" "$POT_FRESH"
     if [ "$TEST_TAGS" = "/$ADDON" ]; then
         # As an integrator checks the addon in their own Odoo: queue_job on the
         # addons path but not installed. Its tests must skip, saying why.
         say "Odoo suite again, the addon installed alone (queue_job on the path, not installed)"
-        odoo_suite "$ADDON" "$WORK/odoo-tests-alone.log" ""
-        if ! grep -qE "skipped .*TestBackgroundQueueJob.* : OCA queue_job is not installed" "$WORK/odoo-tests-alone.log"; then
+        odoo_suite "$ADDON" "$LOGS/odoo-tests-alone.log" ""
+        if ! grep -qE "skipped .*TestBackgroundQueueJob.* : OCA queue_job is not installed" "$LOGS/odoo-tests-alone.log"; then
             echo "Odoo suite without queue_job: its tests did not skip as expected"; FAILED=1
         fi
     fi
@@ -178,7 +182,7 @@ fi
 # run_check NAME TITLE: tools/NAME.sh prints "  ok"/"  FAIL" lines and
 # "NAME: N passed, M failed"; its counts join the totals.
 run_check() {
-    local name=$1 log=$WORK/$1.log rc summary
+    local name=$1 log=$LOGS/$1.log rc summary
     say "$2 (tools/$name.sh)"
     "$ROOT/tools/$name.sh" > "$log" 2>&1
     rc=$?
@@ -202,7 +206,7 @@ fi
 # flag of tools/e2e.sh, which the test command never gives).
 if [ -n "${REAL_MAGENTO_URL:-}" ] && [ $QUICK = 0 ] && [ $HAVE_ODOO = 1 ] && [ "$TEST_TAGS" = "/$ADDON" ]; then
     say "End to end on the real Magento at $REAL_MAGENTO_URL (tools/e2e.sh)"
-    E2E_OUT=$WORK/e2e.log
+    E2E_OUT=$LOGS/e2e.log
     "$ROOT/tools/e2e.sh" --url "$REAL_MAGENTO_URL" --keys "$REAL_MAGENTO_KEYS" --admin "$REAL_MAGENTO_ADMIN" \
         --store "${REAL_MAGENTO_STORE:-default}" ${REAL_MAGENTO_ROOT:+--magento-root "$REAL_MAGENTO_ROOT"} \
         > "$E2E_OUT" 2>&1

@@ -38,6 +38,7 @@ class MagentoExportJobs(models.AbstractModel):
                     claimed_ids=claimed.setdefault(order.id, set()),
                     # Read here, with the batch's lines at hand, not once per outcome.
                     left_out=tuple(move._magento_left_out_lines()),
+                    money=move._magento_money(instance),
                 )
             )
         return jobs
@@ -64,6 +65,7 @@ class MagentoExportJobs(models.AbstractModel):
                     refund_invoice_id=refunded.magento_invoice_id if refunded else 0,
                     refund_move_id=refunded.id if refunded else 0,
                     return_to_stock=instance.return_to_stock,
+                    money=move._magento_money(instance),
                 )
             )
         return jobs

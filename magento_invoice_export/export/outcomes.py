@@ -12,6 +12,7 @@ from odoo.tools import split_every
 from ..magento_client import MagentoError
 from ..magento_client.client import is_array_limit
 from ..magento_export.advice import NEEDS_ACTION, failure_kind
+from ..magento_export.money import AmountMismatch
 from ..magento_export.policy import MAX_ATTEMPTS, FailureOutcome, failure_outcome
 from ..magento_export.sender import NoMatchingMagentoInvoice
 from .const import ANNOUNCE_CHUNK
@@ -22,15 +23,21 @@ _logger = logging.getLogger(__name__)
 class MagentoExportOutcomes(models.AbstractModel):
     _inherit = "magento.invoice.exporter"
 
-    def _record_refusal(self, move, job, problem, sink, in_magento=False):
+    def _record_refusal(self, move, job, problem, sink, in_magento=False, advice=None):
         """Bad input found before sending: a failed attempt, nothing sent.
 
         Goods Magento invoiced already (``in_magento``) cost no attempt: the
         invoice becomes Not Exportable with that reason until it is corrected.
         """
         message = self.env._("Not sent: %(problem)s", problem=problem)
+        if advice:
+            message = f"{message} {advice}"
         # The problem says what to do; it needs a person either way.
-        failure = {"magento_last_error": message[:500], "magento_advice": problem, "magento_failure_kind": "action"}
+        failure = {
+            "magento_last_error": message[:500],
+            "magento_advice": advice or problem,
+            "magento_failure_kind": "action",
+        }
         if in_magento:
             move._magento_write({"magento_invoiced_in_magento": True, **failure})
         else:
@@ -49,6 +56,8 @@ class MagentoExportOutcomes(models.AbstractModel):
                 "magento_advice": False,
                 "magento_failure_kind": False,
                 "magento_linked": result.own,
+                "magento_amounts_differ": False,
+                "magento_payment_check": False,
                 "magento_exported_items": [[item_id, qty] for item_id, qty in job.items],
                 "magento_exported_total": move.amount_total,
                 "magento_exported_currency_id": move.currency_id.id,
@@ -58,6 +67,13 @@ class MagentoExportOutcomes(models.AbstractModel):
     def _record_failure(self, move, job, error, sink, instance):
         if getattr(error, "deferred", False):
             return self._record_deferral(move, job, error, sink)
+        if isinstance(error, AmountMismatch):
+            # Nothing left, and an earlier lost request was looked up first
+            # and is not in Magento: nothing is unknown about this document.
+            move._magento_write({"magento_export_sent_at": False, "magento_amounts_differ": error.reason == "total"})
+            problem, advice = self._money_problem(move, job, error)
+            self._record_refusal(move, job, problem, sink, advice=advice)
+            return FailureOutcome(counts_attempt=True, uncertain=False, stops_run=False)
         if isinstance(error, NoMatchingMagentoInvoice):
             # An earlier POST whose answer was lost is still to be looked up.
             outcome = FailureOutcome(counts_attempt=True, uncertain=job.uncertain, stops_run=False)
@@ -87,7 +103,12 @@ class MagentoExportOutcomes(models.AbstractModel):
             status, response, retryable = None, None, True
         kind = "document" if isinstance(error, NoMatchingMagentoInvoice) else failure_kind(error)
         advice = self._advice(kind, job)
-        if getattr(error, "magento_holds", None):
+        payment_check = self._money_may_have_moved(job, kind, outcome)
+        if payment_check:
+            advice = self._payment_advice(job, kind, outcome)
+            if job.is_creditmemo and kind == "document":
+                advice += " " + self._advice(kind, job)
+        elif getattr(error, "magento_holds", None):
             advice = self._holds_advice(move, error.magento_holds)
         elif kind == "credentials":
             advice = instance._credentials_advice(error)
@@ -100,7 +121,8 @@ class MagentoExportOutcomes(models.AbstractModel):
                 else False,
                 "magento_last_error": message[:500],
                 "magento_advice": advice,
-                "magento_failure_kind": "action" if kind in NEEDS_ACTION else "retry",
+                "magento_failure_kind": "action" if kind in NEEDS_ACTION or payment_check else "retry",
+                "magento_payment_check": payment_check,
             }
         )
         explained = instance._explain_error(error) if isinstance(error, MagentoError) else message
@@ -133,6 +155,37 @@ class MagentoExportOutcomes(models.AbstractModel):
             advice=advice,
         )
         return outcome
+
+    @staticmethod
+    def _money_may_have_moved(job, kind, outcome):
+        """A capture or an online refund that failed where the payment gateway
+        may have been called: its outcome is unknown (a timeout, a 5xx), or
+        Magento refused it as a whole (InvoiceOrder.php and RefundInvoice.php
+        call the gateway inside their transaction; its refusal is a 400)."""
+        moves_money = job.capture if not job.is_creditmemo else bool(job.refund_invoice_id)
+        return bool(moves_money and (outcome.uncertain or kind == "document"))
+
+    def _payment_advice(self, job, kind, outcome):
+        if kind == "document" and not outcome.uncertain and not job.is_creditmemo:
+            return self.env._(
+                "Magento could not capture the payment: the authorization may have expired, or the payment "
+                "gateway refused it. Check the order's payment in Magento's admin (Sales > Orders > the order > "
+                "Transactions), capture it there or invoice without capture (the payment method's Capture "
+                "setting), then export this invoice from its own button."
+            )
+        if job.is_creditmemo:
+            return self.env._(
+                "The online refund may have reached the payment gateway though Magento did not confirm it. Check "
+                "in Magento's admin (Sales > Orders > the order > Credit Memos and Transactions) whether money "
+                "left; the scheduled export will not send it again. Export it from its own button once checked: "
+                "it looks for Magento's credit memo first."
+            )
+        return self.env._(
+            "The capture may have reached the payment gateway though Magento did not confirm it. Check in "
+            "Magento's admin (Sales > Orders > the order > Invoices and Transactions) whether the payment was "
+            "captured; the scheduled export will not send it again. Export it from its own button once checked: "
+            "it looks for Magento's invoice first."
+        )
 
     def _record_deferral(self, move, job, error, sink):
         grace = self._lost_answer_grace()
@@ -174,14 +227,19 @@ class MagentoExportOutcomes(models.AbstractModel):
             for _attempt in range(2):
                 for job, result in chunk:
                     move = batch.by_id[job.move_id]
-                    totals_warning = self._totals_warning(move, result) if job.is_creditmemo else False
+                    totals_warning = self._totals_warning(move, job, result)
                     if result.increment_id or totals_warning:
-                        move._magento_write(
-                            {
-                                "magento_invoice_ref": result.increment_id or False,
-                                "magento_totals_warning": totals_warning,
-                            }
-                        )
+                        values = {"magento_invoice_ref": result.increment_id or False}
+                        if totals_warning:
+                            # Sent, and Magento's figure is not Odoo's: a person looks.
+                            values.update(
+                                magento_totals_warning=totals_warning,
+                                magento_failure_kind=False
+                                if job.money is not None and job.money.accept_difference
+                                else "action",
+                                magento_advice=self._totals_advice(job),
+                            )
+                        move._magento_write(values)
                     self._announce_one(move, job, result, sink, totals_warning)
                 try:
                     sink.flush()
@@ -233,11 +291,12 @@ class MagentoExportOutcomes(models.AbstractModel):
             sink.note(move, totals_warning)
             sink.line(move, "warning", totals_warning)
 
-    def _totals_warning(self, move, result):
-        """Magento's credit memo total against the credit note's, in the
+    def _totals_warning(self, move, job, result):
+        """Magento's document total against the Odoo document's, in the
         document's currency (the order's): a sentence with both, or False.
-        Magento's own rules (shipping tax, adjustments, rounding) may make them
-        differ; Magento's figure is what the customer's account shows."""
+        Checked before sending (magento_export/money.py); a difference here
+        means Magento computed otherwise than foreseen, or a manager accepted
+        Magento's amounts, or the document was Magento's own."""
         document = result.document or {}
         if document.get("grand_total") is None:
             return False
@@ -245,13 +304,32 @@ class MagentoExportOutcomes(models.AbstractModel):
         theirs = float(document["grand_total"])
         if currency.compare_amounts(theirs, move.amount_total) == 0:
             return False
-        return self.env._(
-            "Magento's credit memo %(ref)s totals %(magento)s where this credit note totals %(odoo)s: check "
-            "shipping, adjustments and taxes in Magento.",
-            ref=result.increment_id or result.invoice_id,
-            magento=currency.format(theirs),
-            odoo=currency.format(move.amount_total),
+        values = {
+            "ref": result.increment_id or result.invoice_id,
+            "magento": currency.format(theirs),
+            "odoo": currency.format(move.amount_total),
+        }
+        if job.is_creditmemo:
+            return self.env._(
+                "Magento's credit memo %(ref)s totals %(magento)s where this credit note totals %(odoo)s.", **values
+            )
+        return self.env._("Magento's invoice %(ref)s totals %(magento)s where this invoice totals %(odoo)s.", **values)
+
+    def _totals_advice(self, job):
+        if job.money is not None and job.money.accept_difference:
+            return self.env._("A Magento manager chose to export it at Magento's amounts (see the chatter).")
+        advice = self.env._(
+            "Compare the two documents: Magento's is what the customer's account shows. Correct the difference "
+            "with a credit note, in Odoo or in Magento; then a Magento manager marks the difference checked."
         )
+        if job.is_creditmemo and job.shipping_amount:
+            # The one shop setting the export cannot read (README, Money to the cent).
+            advice += " " + self.env._(
+                "It refunds shipping: check that the instance's Shipping Shown Including Tax matches Magento's "
+                "Display Shipping Amount (Stores > Configuration > Sales > Tax > Orders, Invoices, Credit Memos "
+                "Display Settings)."
+            )
+        return advice
 
     def _wake_waiting_credit_notes(self, invoices):
         """Credit notes waiting for these invoices, exported now, may go next."""

@@ -155,7 +155,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if move_ids is not None:
             domain.append(("id", "in", move_ids))
         states = ("to_export", "failed") if respect_attempts else EXPORTABLE
-        selected = Move.search(domain + [("magento_export_state", "in", states)], order="id").ids
+        # Money may have moved: only a person, from the document, sends it again.
+        unattended = [("magento_payment_check", "=", False)] if respect_attempts else []
+        selected = Move.search(domain + unattended + [("magento_export_state", "in", states)], order="id").ids
         skipped = Move.search_count(domain + [("magento_export_state", "=", "skipped")]) if respect_attempts else 0
         return selected, skipped
 

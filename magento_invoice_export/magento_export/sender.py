@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 
 from .advice import failure_kind
+from .money import quantities_fit, settle_invoice, settle_refund, wire_items
 from .payload import find_existing_invoice, goods_of
 from .policy import retry_delay
 
@@ -41,6 +42,13 @@ class ExportJob:
     refund_invoice_id: int = 0
     refund_move_id: int = 0  # the Odoo invoice behind refund_invoice_id, for Odoo's checks
     return_to_stock: bool = False
+    # What the Odoo document says about money (money.Money): checked against
+    # Magento's figure before the request leaves; None: not checked.
+    money: object = None
+    # Set by the worker: the items the request names (a dynamic bundle's
+    # children for its parent) and Magento's totals as computed beforehand.
+    wire_items: list = None
+    magento_totals: object = None
 
     @property
     def is_creditmemo(self):
@@ -58,7 +66,7 @@ class ExportJob:
 
     def request_body(self):
         """The body as the client sends it (for the process log)."""
-        items = [{"order_item_id": item_id, "qty": qty} for item_id, qty in self.items]
+        items = [{"order_item_id": item_id, "qty": qty} for item_id, qty in self.sent_items]
         comment = {"comment": self.comment, "is_visible_on_front": 0}
         if not self.is_creditmemo:
             return {
@@ -74,12 +82,40 @@ class ExportJob:
             "adjustment_negative": self.adjustment_negative,
         }
         if self.return_to_stock:
-            arguments["extension_attributes"] = {"return_to_stock_items": [item_id for item_id, _qty in self.items]}
+            arguments["extension_attributes"] = {"return_to_stock_items": [i for i, _qty in self.sent_items]}
         body = {"items": items, "notify": self.notify, "appendComment": False, "arguments": arguments}
         body["comment"] = comment
         if self.refund_invoice_id:
             body["isOnline"] = True
         return body
+
+    @property
+    def sent_items(self):
+        return self.items if self.wire_items is None else self.wire_items
+
+    def settle(self, client, order):
+        """Magento's money for this document, from ``order`` as it stands: raises
+        money.AmountMismatch when it would differ from Odoo's; for a credit
+        memo, sets the shipping and adjustments that make it equal."""
+        if not self.is_creditmemo:
+            self.magento_totals = settle_invoice(order, self.items, self.money)
+            return
+        wire = self.wire_items = wire_items(order, self.items)
+        if not quantities_fit(order, wire, refund=True):
+            return  # Magento refuses its quantities, in its own words
+        invoice = refunded = incl_refunded = None
+        memos = None
+        if self.refund_invoice_id:
+            invoice = client.get_invoice(self.refund_invoice_id)
+            memos = client.get_order_creditmemos(self.magento_order_id)
+            refunded = refunded_of_invoice(memos, self.refund_invoice_id)
+        if self.money.shipping_incl_tax and float(order.get("base_shipping_refunded") or 0):
+            memos = memos if memos is not None else client.get_order_creditmemos(self.magento_order_id)
+            incl_refunded = sum(float(m.get("base_shipping_incl_tax") or 0) for m in memos)
+        request, self.magento_totals = settle_refund(order, wire, self.money, invoice, refunded, incl_refunded)
+        self.shipping_amount = request.base_shipping
+        self.adjustment_positive = request.base_adjustment_positive
+        self.adjustment_negative = request.base_adjustment_negative
 
     def look_up(self, client):
         """Magento's documents of this kind for the order."""
@@ -91,10 +127,10 @@ class ExportJob:
         """Create the document; its entity id."""
         if not self.is_creditmemo:
             return client.create_invoice(
-                self.magento_order_id, self.items, notify=self.notify, capture=self.capture, comment=self.comment
+                self.magento_order_id, self.sent_items, notify=self.notify, capture=self.capture, comment=self.comment
             )
         return client.create_creditmemo(
-            self.items,
+            self.sent_items,
             order_id=self.magento_order_id,
             invoice_id=self.refund_invoice_id or None,
             online=bool(self.refund_invoice_id),
@@ -103,7 +139,7 @@ class ExportJob:
             shipping_amount=self.shipping_amount,
             adjustment_positive=self.adjustment_positive,
             adjustment_negative=self.adjustment_negative,
-            return_to_stock_items=[item_id for item_id, _qty in self.items] if self.return_to_stock else (),
+            return_to_stock_items=[item_id for item_id, _qty in self.sent_items] if self.return_to_stock else (),
         )
 
 
@@ -187,6 +223,8 @@ def export_document(client, job, sleep=time.sleep):
             raise NoMatchingMagentoInvoice(
                 [str(i.get("increment_id")) for i in documents if int(i.get("entity_id") or 0) not in job.claimed_ids]
             )
+    if job.money is not None:
+        _settle(client, job)
     waited = 0.0
     while True:
         try:
@@ -203,6 +241,42 @@ def export_document(client, job, sleep=time.sleep):
     # One request per document: its number (and totals) are learned for the
     # whole batch at once afterwards (client.documents_between).
     return ExportResult(entity_id, None, adopted=False, waited=waited)
+
+
+def _settle(client, job):
+    """Magento's money, known before the request leaves (money.py). A failed
+    read keeps an earlier lost answer's "look up first"."""
+    try:
+        order = client.get_order(job.magento_order_id)
+        job.settle(client, order)
+    except Exception as error:
+        if not hasattr(error, "reason"):  # not an AmountMismatch: a failed read
+            error.maybe_applied = job.uncertain
+        raise
+
+
+def refunded_of_invoice(memos, invoice_id):
+    """What the credit memos of one invoice refunded: tax fields summed, and
+    quantities by order item (``qtys``), for Magento's refund limits."""
+    fields = (
+        "tax_amount",
+        "base_tax_amount",
+        "discount_tax_compensation_amount",
+        "base_discount_tax_compensation_amount",
+        "shipping_discount_tax_compensation_amount",
+        "base_shipping_discount_tax_compensation_amnt",
+    )
+    refunded = dict.fromkeys(fields, 0.0)
+    refunded["qtys"] = {}
+    for memo in memos:
+        if int(memo.get("invoice_id") or 0) != int(invoice_id) or int(memo.get("state") or 0) == 3:
+            continue  # another invoice's, or canceled
+        for name in fields:
+            refunded[name] += float(memo.get(name) or 0)
+        for line in memo.get("items") or []:
+            item_id = int(line.get("order_item_id") or 0)
+            refunded["qtys"][item_id] = refunded["qtys"].get(item_id, 0.0) + float(line.get("qty") or 0)
+    return refunded
 
 
 def refused_for_its_goods(job, error):

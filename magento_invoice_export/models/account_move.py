@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..magento_export.money import Money
 from ..magento_export.payload import build_items, creditmemo_comment, invoice_comment, refund_amounts
 from ..magento_export.policy import DOCUMENTS, EXPORTABLE, MAX_ATTEMPTS
 
@@ -72,6 +73,9 @@ MAGENTO_WRITABLE = {
     "magento_export_attempts",
     "magento_export_sent_at",
     "magento_totals_warning",
+    "magento_accept_difference",
+    "magento_amounts_differ",
+    "magento_payment_check",
 }
 
 
@@ -171,6 +175,26 @@ class AccountMove(models.Model):
         help="The total of the document as it was sent to Magento: posted again, it must total the same.",
     )
     magento_exported_currency_id = fields.Many2one("res.currency", copy=False, readonly=True)
+    magento_payment_check = fields.Boolean(
+        string="Check the Payment in Magento",
+        copy=False,
+        readonly=True,
+        help="A capture or an online refund may have moved money though Magento did not confirm it: the "
+        "scheduled export and Operations leave it alone until it is exported from its own button, after a "
+        "person checked the payment in Magento's admin.",
+    )
+    magento_amounts_differ = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="Its last export was not sent: Magento would compute another total than Odoo's.",
+    )
+    magento_accept_difference = fields.Boolean(
+        string="Export at Magento's Amounts",
+        copy=False,
+        readonly=True,
+        help="A Magento manager chose to export this invoice although Magento computes another total "
+        "than Odoo's (recorded in the chatter).",
+    )
 
     # ------------------------------------------------------------------
     # What Magento holds cannot be undone from Odoo
@@ -213,22 +237,51 @@ class AccountMove(models.Model):
 
     def _magento_refund_amounts(self):
         """``(shipping, adjustment positive, adjustment negative)`` of a credit
-        note in the order's base currency (see payload.refund_amounts)."""
+        note in the order's base currency (see payload.refund_amounts): what
+        would be sent before Magento's order is read (the worker then sets the
+        amounts that make Magento's total Odoo's, magento_export/money.py)."""
+        self.ensure_one()
+        shipping, goodwill, fees = self._magento_refund_lines(taxes_included=False)
+        return refund_amounts(shipping, [goodwill, -fees], self.magento_sale_order_id.magento_base_to_order_rate)
+
+    def _magento_refund_lines(self, taxes_included):
+        """``(shipping, goodwill, fees)`` of a credit note in its currency: the
+        shipping refunded, and the lines without a Magento order item, positive
+        (goodwill) and negative (fees, as a positive amount)."""
         self.ensure_one()
         shipping_product = self._magento_shipping_product()
-        shipping, adjustments = 0.0, []
+        shipping = goodwill = fees = 0.0
         for line in self.invoice_line_ids.filtered(lambda li: li.display_type == "product"):
             if line.sale_line_ids.filtered("magento_item_id"):
                 continue
+            amount = line.price_total if taxes_included else line.price_subtotal
             # Odoo's delivery lines (the delivery app), or the import's shipping product.
             is_shipping = (shipping_product and line.product_id == shipping_product) or (
                 "is_delivery" in line.sale_line_ids._fields and any(line.sale_line_ids.mapped("is_delivery"))
             )
             if is_shipping:
-                shipping += line.price_subtotal
+                shipping += amount
+            elif amount > 0:
+                goodwill += amount
             else:
-                adjustments.append(line.price_subtotal)
-        return refund_amounts(shipping, adjustments, self.magento_sale_order_id.magento_base_to_order_rate)
+                fees -= amount
+        return shipping, goodwill, fees
+
+    def _magento_money(self, instance):
+        """What this document says about money, for the check against
+        Magento's figure before it is sent (magento_export/money.py)."""
+        self.ensure_one()
+        money = Money(
+            total=self.amount_total,
+            currency=self.currency_id.name,
+            accept_difference=self.magento_accept_difference,
+        )
+        if self.move_type == "out_refund":
+            _shipping, money.goodwill, money.fees = self._magento_refund_lines(taxes_included=True)
+            # The shipping as the shop reads it: including tax when it shows shipping so.
+            money.shipping_incl_tax = instance.shipping_incl_tax
+            money.shipping = self._magento_refund_lines(taxes_included=instance.shipping_incl_tax)[0]
+        return money
 
     def _magento_ref(self):
         return f"{self._magento_db_tag()}-{self.id}"
@@ -451,5 +504,46 @@ class AccountMove(models.Model):
         for move in moves:
             move._message_log(
                 body=Markup("%s") % self.env._("Magento export attempts reset: the bulk export will take it again.")
+            )
+        return True
+
+    def action_magento_accept_difference(self):
+        """A Magento manager exports an invoice at Magento's amounts, where
+        Magento computes another total than Odoo's: said in the chatter, with
+        both figures, then exported."""
+        if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):
+            raise AccessError(self.env._("Only a Magento manager can export an invoice at Magento's amounts."))
+        self.check_access("write")
+        moves = self.filtered(
+            lambda m: m.move_type == "out_invoice" and m.magento_amounts_differ and not m.magento_invoice_id
+        )
+        for move in moves:
+            move._magento_write({"magento_accept_difference": True, "magento_export_attempts": 0})
+            move._message_log(
+                body=Markup("%s")
+                % self.env._(
+                    "%(user)s chose to export this invoice at Magento's amounts: %(difference)s",
+                    user=self.env.user.name,
+                    difference=move.magento_last_error or "",
+                )
+            )
+        return moves.action_magento_export_invoice() if moves else True
+
+    def action_magento_difference_checked(self):
+        """A Magento manager has looked at a difference of totals between an
+        exported document and Magento's: it leaves Needs Action, said in the chatter."""
+        if not self.env.user.has_group("magento_invoice_export.group_magento_manager"):
+            raise AccessError(self.env._("Only a Magento manager can mark a difference of totals checked."))
+        self.check_access("write")
+        moves = self.filtered(lambda m: m.magento_invoice_id and m.magento_totals_warning)
+        moves._magento_write({"magento_failure_kind": False, "magento_advice": False})
+        for move in moves:
+            move._message_log(
+                body=Markup("%s")
+                % self.env._(
+                    "%(user)s checked the difference of totals: %(warning)s",
+                    user=self.env.user.name,
+                    warning=move.magento_totals_warning,
+                )
             )
         return True

@@ -44,6 +44,10 @@ class AccountMove(models.Model):
         result = super().button_draft()
         # Corrected quantities are checked again at the next export.
         self.filtered("magento_invoiced_in_magento")._magento_write({"magento_invoiced_in_magento": False})
+        # A manager accepted Magento's amounts for the invoice as it was, not as it will be.
+        self.filtered(lambda m: m.magento_accept_difference and not m.magento_invoice_id)._magento_write(
+            {"magento_accept_difference": False}
+        )
         return in_magento._magento_keeps_its_invoice() or result
 
     def button_cancel(self):

@@ -89,16 +89,8 @@ class AccountMove(models.Model):
             state = move.magento_export_state
             if not state:
                 move.magento_status_text = False
-            elif state == "exported" and move.move_type == "out_refund":
-                move.magento_status_text = self.env._(
-                    "Exported as Magento credit memo %(ref)s", ref=move._magento_number()
-                )
             elif state == "exported":
-                move.magento_status_text = (
-                    self.env._("Linked to Magento invoice %(ref)s", ref=move._magento_number())
-                    if move.magento_linked
-                    else self.env._("Exported as Magento invoice %(ref)s", ref=move._magento_number())
-                )
+                move.magento_status_text = move._magento_exported_text()
             elif move.magento_export_sent_at and state in EXPORTABLE:
                 until = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
                 move.magento_status_text = self.env._(
@@ -123,6 +115,17 @@ class AccountMove(models.Model):
                 move.magento_status_text = self.env._("To export")
             else:
                 move.magento_status_text = reasons.get(move.magento_export_reason) or False
+
+    def _magento_exported_text(self):
+        if self.move_type == "out_refund":
+            text = self.env._("Exported as Magento credit memo %(ref)s", ref=self._magento_number())
+        elif self.magento_linked:
+            text = self.env._("Linked to Magento invoice %(ref)s", ref=self._magento_number())
+        else:
+            text = self.env._("Exported as Magento invoice %(ref)s", ref=self._magento_number())
+        if self.magento_failure_kind == "action":
+            text += self.env._(": Magento's total differs, needs action")
+        return text
 
     def _magento_local_time(self, moment):
         """``moment`` (UTC) in the user's time zone: the time, and the day when not today."""

@@ -104,6 +104,14 @@ class MagentoInstance(models.Model):
         "decides when this is off).",
         tracking=True,
     )
+    shipping_incl_tax = fields.Boolean(
+        string="Shipping Shown Including Tax",
+        help="Set it as Magento's Stores > Configuration > Sales > Tax > Orders, Invoices, Credit Memos Display "
+        'Settings > Display Shipping Amount: on for "Including Tax", off for "Excluding Tax" and "Including '
+        "and Excluding Tax\". Magento then reads a credit memo's shipping refund including tax; Magento's REST "
+        "API does not tell this setting.",
+        tracking=True,
+    )
     export_concurrency = fields.Integer(
         string="Requests in Flight",
         default=8,

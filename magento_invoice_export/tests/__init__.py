@@ -7,3 +7,4 @@ from . import test_lifecycle
 from . import test_tour
 from . import test_export_creditmemo
 from . import test_background
+from . import test_export_money

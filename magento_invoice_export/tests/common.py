@@ -79,7 +79,7 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
     def _products(cls):
         return cls.product_bag, cls.product_hoodie
 
-    def _magento_order(self, lines=None, payment_method=None, shipping=5.0):
+    def _magento_order(self, lines=None, payment_method=None, shipping=5.0, rate=1.0, shipping_tax=None):
         """A Magento order in the double and its confirmed Odoo sale order.
 
         ``lines``: ``[(product, qty, price, kind)]``, kind ``simple`` or
@@ -95,17 +95,37 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
             if kind == "configurable":
                 spec.update(sku=product.default_code.split("-")[0], child_sku=product.default_code)
             specs.append(spec)
-        order = self.magento.store.add_order(specs, payment_method=payment_method.code, shipping_amount=shipping)
+        order = self.magento.store.add_order(
+            specs,
+            payment_method=payment_method.code,
+            shipping_amount=shipping,
+            base_to_order_rate=rate,
+            shipping_tax_percent=shipping_tax.amount if shipping_tax else 0,
+        )
         item_ids = [item["item_id"] for item in order["items"] if not item.get("parent_item_id")]
         order_lines = [
             Command.create(
-                {"product_id": product.id, "product_uom_qty": qty, "price_unit": price, "magento_item_id": item_id}
+                {
+                    "product_id": product.id,
+                    "product_uom_qty": qty,
+                    "price_unit": price,
+                    "magento_item_id": item_id,
+                    # Magento's prices, without Odoo taxes: as the import makes them.
+                    "tax_id": [Command.clear()],
+                }
             )
             for (product, qty, price, _kind), item_id in zip(lines, item_ids, strict=True)
         ]
         if shipping:
             order_lines.append(
-                Command.create({"product_id": self.product_shipping.id, "product_uom_qty": 1, "price_unit": shipping})
+                Command.create(
+                    {
+                        "product_id": self.product_shipping.id,
+                        "product_uom_qty": 1,
+                        "price_unit": shipping,
+                        "tax_id": [Command.set(shipping_tax.ids if shipping_tax else [])],
+                    }
+                )
             )
         sale_order = self.env["sale.order"].create(
             {
@@ -114,6 +134,7 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
                 "magento_order_id": order["entity_id"],
                 "magento_order_ref": order["increment_id"],
                 "magento_payment_method_id": payment_method.id,
+                "magento_base_to_order_rate": rate,
                 "order_line": order_lines,
             }
         )

@@ -4,7 +4,6 @@ What Magento received is read from the double's journal and store; what the
 accountant sees from the credit note, its chatter and the process log.
 """
 
-from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -188,10 +187,7 @@ class TestExportCreditMemo(MagentoTestCommon):
 
     def test_amounts_go_in_the_order_base_currency(self):
         """Magento takes shipping and adjustments in the base currency (§8)."""
-        sale_order, magento_order = self._magento_order()
-        self.magento.store.get_order(magento_order["entity_id"])  # exists
-        sale_order.magento_base_to_order_rate = 2.0
-        self.magento.store.orders[magento_order["entity_id"]]["base_to_order_rate"] = 2.0
+        sale_order, magento_order = self._magento_order(rate=2.0)
         invoice = self._invoice(sale_order)
         invoice.action_magento_export_invoice()
         credit_note = self._credit_note(
@@ -350,24 +346,45 @@ class TestExportCreditMemo(MagentoTestCommon):
         self.assertEqual(credit_note.magento_invoice_id, memo["entity_id"])
         self.assertIn("Found in Magento as credit memo", "".join(credit_note.message_ids.mapped("body")))
 
-    def test_totals_that_differ_are_a_warning_with_both_figures(self):
-        """Odoo taxes the credit note's line, the Magento order carries no tax."""
-        invoice, _magento_order = self._exported_invoice()
-        tax = self.env["account.tax"].create({"name": "Ten", "amount": 10, "amount_type": "percent"})
-        credit_note = self._credit_note(
-            invoice, {self.product_bag: 1, self.product_hoodie: 0}, drop=[self.product_shipping], post=False
-        )
-        credit_note.invoice_line_ids.filtered(lambda li: li.product_id == self.product_bag).tax_ids = [
-            Command.set(tax.ids)
-        ]
-        credit_note.action_post()
+    def test_totals_that_differ_after_sending_need_action_with_both_figures(self):
+        """The shop shows shipping including tax, the instance says otherwise:
+        Magento reads the 5.00 of shipping sent as tax included and refunds
+        short. Both figures are shown, and the credit note needs action."""
+        self.magento.store.shipping_display_incl_tax = True
+        self.addCleanup(setattr, self.magento.store, "shipping_display_incl_tax", False)
+        tax = self.env["account.tax"].create({"name": "Shipping VAT 20%", "amount": 20, "amount_type": "percent"})
+        invoice, _magento_order = self._exported_invoice(shipping_tax=tax)
+        self.assertEqual(invoice.amount_total, 230.0, "Magento's total: the shipping taxed in both")
+        credit_note = self._credit_note(invoice, {self.product_bag: 0, self.product_hoodie: 0})
+        self.assertEqual(credit_note.amount_total, 6.0)
         action = credit_note.action_magento_export_invoice()
+
         self.assertEqual(credit_note.magento_export_state, "exported")
         warning = credit_note.magento_totals_warning
-        self.assertIn("totals $\xa034.00 where this credit note totals $\xa037.40", warning)
-        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn("totals $\xa05.00 where this credit note totals $\xa06.00", warning)
+        self.assertEqual((action["params"]["type"], credit_note.magento_failure_kind), ("warning", "action"))
+        self.assertIn("Magento's total differs, needs action", credit_note.magento_status_text)
         log_line = credit_note.magento_log_line_ids.filtered(lambda li: li.level == "warning")
         self.assertEqual(log_line.message, warning)
+
+        credit_note.action_magento_difference_checked()
+        self.assertFalse(credit_note.magento_failure_kind)
+        self.assertTrue(any("checked the difference of totals" in b for b in credit_note.message_ids.mapped("body")))
+
+    def test_shipping_shown_including_tax_is_refunded_to_the_cent(self):
+        self.magento.store.shipping_display_incl_tax = True
+        self.addCleanup(setattr, self.magento.store, "shipping_display_incl_tax", False)
+        self.instance.shipping_incl_tax = True
+        tax = self.env["account.tax"].create({"name": "Shipping VAT 20%", "amount": 20, "amount_type": "percent"})
+        invoice, magento_order = self._exported_invoice(shipping_tax=tax)
+        credit_note = self._credit_note(invoice, {self.product_bag: 0, self.product_hoodie: 0})
+        credit_note.action_magento_export_invoice()
+
+        arguments = self._refund_posts(magento_order)[0]["json"]["arguments"]
+        self.assertEqual(arguments["shipping_amount"], 6.0, "read by Magento including tax")
+        self.assertFalse(credit_note.magento_totals_warning)
+        memo = self.magento.store.get_creditmemo(credit_note.magento_invoice_id)
+        self.assertEqual(float(memo["grand_total"]), 6.0)
 
     # ------------------------------------------------------------ who may
     def test_roles(self):

@@ -142,8 +142,11 @@ class TestExportInvoice(MagentoTestCommon):
         with Form(move) as form, form.invoice_line_ids.edit(0) as line:
             line.product_uom_id = self.env.ref("uom.product_uom_dozen")
             line.quantity = 1
+            line.price_unit = 12 * 34.0  # the order's price, by the dozen
+            line.tax_ids.clear()  # the unit's change put the product's taxes back
         move.action_post()
         move.action_magento_export_invoice()
+        self.assertTrue(self._invoice_posts(order), move.magento_last_error)
         self.assertEqual(self._invoice_posts(order)[0]["json"]["items"][0]["qty"], 12.0)
 
     def test_same_item_on_two_lines_is_summed(self):
@@ -152,9 +155,12 @@ class TestExportInvoice(MagentoTestCommon):
         move = self._invoice(sale_order, post=False)
         line = move.invoice_line_ids
         line.quantity = 1
-        line.copy({"move_id": move.id, "quantity": 2, "sale_line_ids": [Command.set(line.sale_line_ids.ids)]})
+        second = line.copy({"move_id": move.id, "sale_line_ids": [Command.set(line.sale_line_ids.ids)]})
+        second.quantity = 2  # written, not copied: Odoo computes the line's amounts again
         move.action_post()
+        self.assertEqual(move.amount_total, 102.0)
         move.action_magento_export_invoice()
+        self.assertTrue(self._invoice_posts(order), move.magento_last_error)
         self.assertEqual(
             self._invoice_posts(order)[0]["json"]["items"],
             [{"order_item_id": order["items"][0]["item_id"], "qty": 3.0}],

@@ -241,7 +241,8 @@ class TestLeftOut(MagentoTestCommon):
         bag, _hoodie = self._products()
         sale_order, order = self._magento_order()
         move = self._invoice(sale_order, post=False)
-        gift = self.env["product.product"].create({"name": "Gift Wrap", "default_code": "GIFT", "lst_price": 3})
+        # Free: a priced line Magento does not carry would make the totals differ (not sent, see below).
+        gift = self.env["product.product"].create({"name": "Gift Wrap", "default_code": "GIFT", "lst_price": 0})
         with Form(move) as form:
             with form.invoice_line_ids.new() as line:
                 line.product_id = gift
@@ -253,6 +254,25 @@ class TestLeftOut(MagentoTestCommon):
         self.assertNotIn("Shipping", move.magento_log_line_ids.message, "shipping stays out silently")
         self.assertEqual(len(self._invoice_posts(order)[0]["json"]["items"]), 2)
         self.assertNotIn(bag.display_name, move.magento_left_out)
+
+    def test_a_priced_line_magento_does_not_carry_is_named_in_the_refusal(self):
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order, post=False)
+        gift = self.env["product.product"].create({"name": "Gift Wrap", "default_code": "GIFT", "lst_price": 3})
+        with Form(move) as form, form.invoice_line_ids.new() as line:
+            line.product_id = gift
+            line.tax_ids.clear()
+        move.action_post()
+        move.action_magento_export_invoice()
+        self.assertFalse(self._invoice_posts(order))
+        usd = move.currency_id
+        self.assertIn(
+            f"Magento would invoice {usd.format(229)} where this invoice says {usd.format(232)}",
+            move.magento_last_error,
+        )
+        self.assertIn(
+            "Magento's invoice would not carry: [GIFT] Gift Wrap (no Magento order item).", move.magento_last_error
+        )
 
 
 @tagged("post_install", "-at_install")
