@@ -247,3 +247,43 @@ def test_taxed_and_discounted_refunds_land_on_odoos_cent(shop, client):
         memo = _refund(client, current, request, items)
         assert float(memo["grand_total"]) == money.total
         _same_money(totals, memo)
+
+
+def test_orders_are_read_ten_to_a_request_and_each_given_out_once(shop, client):
+    from magento_export.order_reader import OrderReader
+
+    orders = [shop.add_order([("RM-PEN", 1)]) for _ in range(3)]
+    reader = OrderReader(group_size=2)
+    reader.plan(o["entity_id"] for o in orders)
+    taken = [reader.take(client, o["entity_id"]) for o in orders]
+    assert [t["entity_id"] for t in taken] == [o["entity_id"] for o in orders]
+    assert reader.requests == 2, "two groups: two searches for three orders"
+    # A second document of an order reads it again: the first may have changed it.
+    client.create_invoice(orders[0]["entity_id"], [])
+    again = reader.take(client, orders[0]["entity_id"])
+    assert float(again["total_invoiced"]) == float(again["grand_total"])
+    assert reader.requests == 2
+
+
+def test_orders_taken_at_once_by_several_workers_are_read_once(shop, client):
+    import threading
+
+    from magento_export.order_reader import OrderReader
+
+    orders = [shop.add_order([("RM-MUG", 1)]) for _ in range(5)]
+    reader = OrderReader()
+    reader.plan(o["entity_id"] for o in orders)
+    barrier = threading.Barrier(5)
+    taken = {}
+
+    def take(order_id):
+        barrier.wait()
+        taken[order_id] = reader.take(shop.client(), order_id)["entity_id"]
+
+    threads = [threading.Thread(target=take, args=(o["entity_id"],)) for o in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert taken == {o["entity_id"]: o["entity_id"] for o in orders}
+    assert reader.requests == 1

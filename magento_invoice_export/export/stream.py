@@ -17,6 +17,7 @@ from odoo import fields
 from odoo.tools import split_every
 
 from ..magento_client import MagentoError
+from ..magento_export.order_reader import OrderReader
 from ..magento_export.pipeline import InFlight, NotSent
 from ..magento_export.policy import EXPORTABLE
 from ..magento_export.sender import NumbersLookup, export_document
@@ -41,6 +42,7 @@ class DocumentStream:
         self.batch_of = {}  # move id -> its open batch
         self.travelling = {}  # move id -> (move, job): sent or to be sent, no answer yet
         self.claimed = {}  # order id -> Magento ids linked already (shared by the order's jobs)
+        self.orders = OrderReader()  # the orders the money checks read, ten to a request
         self.chores = deque()  # closings of batches, done a little at a time between answers
         self.opened = 0  # documents whose batch was opened
         self.streaming = True
@@ -228,6 +230,9 @@ class DocumentStream:
                 return self.instance._explain_error(error)
             jobs = self.refuse(moves, jobs, refused)
             if jobs:
+                self.orders.plan(job.magento_order_id for job in jobs if job.money is not None)
+                for job in jobs:
+                    job.orders = self.orders
                 batch = Batch(locked, moves, jobs)
             return batch
         finally:

@@ -45,6 +45,7 @@ class ExportJob:
     # What the Odoo document says about money (money.Money): checked against
     # Magento's figure before the request leaves; None: not checked.
     money: object = None
+    orders: object = None  # the run's order_reader.OrderReader (else each order is read alone)
     # Set by the worker: the items the request names (a dynamic bundle's
     # children for its parent) and Magento's totals as computed beforehand.
     wire_items: list = None
@@ -247,7 +248,10 @@ def _settle(client, job):
     """Magento's money, known before the request leaves (money.py). A failed
     read keeps an earlier lost answer's "look up first"."""
     try:
-        order = client.get_order(job.magento_order_id)
+        if job.orders is not None:
+            order = job.orders.take(client, job.magento_order_id)
+        else:
+            order = client.get_order(job.magento_order_id)
         job.settle(client, order)
     except Exception as error:
         if not hasattr(error, "reason"):  # not an AmountMismatch: a failed read
