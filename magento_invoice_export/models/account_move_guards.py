@@ -51,9 +51,40 @@ class AccountMove(models.Model):
         return in_magento._magento_keeps_its_invoice() or result
 
     def button_cancel(self):
-        in_magento = self.filtered("magento_invoice_id")
-        result = super().button_cancel()
-        return in_magento._magento_keeps_its_invoice() or result
+        # Refused before Odoo resets a posted document to draft on its way to cancelled.
+        self._magento_check_cancel()
+        return super().button_cancel()
+
+    def _magento_check_cancel(self):
+        """Refuse to cancel a document Magento holds or may hold: cancelled, it
+        would never be looked up again nor corrected by a credit note, while
+        Magento keeps its document. A manager's Not to Export settles a lost answer."""
+        for move in self:
+            if move.magento_invoice_id:
+                if move._magento_document() == "creditmemo":
+                    way_out = self.env._(
+                        "Magento never cancels a credit memo: keep it posted, and invoice again what must be invoiced."
+                    )
+                else:
+                    way_out = self.env._(
+                        "Magento never cancels an invoice: post it with what was exported and correct it with a "
+                        "credit note."
+                    )
+                raise UserError(
+                    self.env._(
+                        "%(held)s: it cannot be cancelled. %(way_out)s", held=move._magento_held(), way_out=way_out
+                    )
+                )
+            if move.magento_export_sent_at and not move.magento_no_export:
+                raise UserError(
+                    self.env._(
+                        "%(held)s: it cannot be cancelled until an export has looked it up, or Magento could keep "
+                        "it while no Odoo document links it. Post it again and export it (a credit note then "
+                        "corrects it), or have a Magento manager decide on its Magento Info tab: Not to Export or "
+                        "Link by Hand.",
+                        held=move._magento_held(),
+                    )
+                )
 
     def _magento_keeps_its_invoice(self):
         """Say, on each invoice and on screen, that Magento's invoice stays."""
@@ -156,7 +187,32 @@ class AccountMove(models.Model):
         assert set(vals) <= MAGENTO_WRITABLE, set(vals) - MAGENTO_WRITABLE
         return models.BaseModel.write(self.sudo(), vals)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Created with an id, Odoo would say "Exported" where Magento holds
+        # nothing, and the delete guard would protect the forgery. No one sets
+        # these at creation: the export writes them once the document exists.
+        # Context defaults count too: Odoo applies them in its own sudo'ed
+        # creations (sale's Create Invoice) from a context the caller sends.
+        defaults = {key[8:]: value for key, value in self.env.context.items() if key.startswith("default_")}
+        self._magento_refuse_forged([defaults, *vals_list])
+        return super().create(vals_list)
+
+    def _magento_refuse_forged(self, vals_list):
+        """Refuse values of the export's fields other than blank (a file exported from Odoo carries blanks)."""
+        forged = {name for vals in vals_list for name in MAGENTO_WRITABLE & set(vals) if vals[name]}
+        if forged:
+            raise AccessError(
+                self.env._(
+                    "The Magento fields of an invoice (%(fields)s) are kept by the export; use its buttons.",
+                    fields=", ".join(sorted(forged)),
+                )
+            )
+
     def write(self, vals):
+        if vals.get("state") == "cancel":
+            # Every path to cancelled (Cancel, a mass action, a plain write over RPC).
+            self._magento_check_cancel()
         # What Magento holds is written by the export (and the manager's
         # decisions, all through _magento_write), never by a plain write:
         # clearing an id over RPC would make the next export post a second

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 
@@ -127,3 +128,65 @@ class TestAccessRights(MagentoTestCommon):
             with self.subTest(vals=vals), self.assertRaisesRegex(AccessError, "kept by the export"):
                 move.with_user(self.invoicing_user).write(vals)
         self.assertTrue(move.magento_invoice_id)
+
+    # ------------------------------------------------- forged ids (issue 22)
+    def _new_invoice_vals(self, **magento):
+        return {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_a.id,
+            "invoice_line_ids": [Command.create({"product_id": self.product_bag.id, "price_unit": 34})],
+            **magento,
+        }
+
+    def test_nobody_creates_an_invoice_with_what_magento_holds(self):
+        """Issue 22: an invoice created with magento_invoice_id 999999 showed "Exported as FAKE-1"."""
+        Move = self.env["account.move"]
+        for user in (self.invoicing_user, self.manager, self.administrator):
+            for vals in (
+                {"magento_invoice_id": 999999, "magento_invoice_ref": "FAKE-1"},
+                {"magento_export_sent_at": "2026-01-01 00:00:00"},
+                {"magento_export_attempts": 3},
+                {"magento_exported_items": [[1, 2.0]]},
+                {"magento_no_export": True, "magento_no_export_reason": "no"},
+            ):
+                forged = self.assertRaisesRegex(AccessError, "kept by the export")
+                with self.subTest(user=user.login, vals=vals), forged:
+                    Move.with_user(user).create(self._new_invoice_vals(**vals))
+        # Nor through the context's defaults, which Odoo's own sudo'ed creations would apply.
+        with self.assertRaisesRegex(AccessError, "kept by the export"):
+            Move.with_user(self.invoicing_user).with_context(default_magento_invoice_id=999999).create(
+                self._new_invoice_vals()
+            )
+        with self.assertRaisesRegex(AccessError, "kept by the export"):
+            Move.sudo().with_context(default_magento_invoice_ref="FAKE-1").create(self._new_invoice_vals())
+        # Nor from a CSV file.
+        result = Move.with_user(self.invoicing_user).load(
+            ["partner_id/.id", "move_type", "magento_invoice_id", "magento_invoice_ref"],
+            [[str(self.partner_a.id), "out_invoice", "999999", "FAKE-1"]],
+        )
+        self.assertFalse(result["ids"])
+        self.assertFalse(Move.search([("magento_invoice_ref", "=", "FAKE-1")]))
+        # Blank values are no forgery (a file exported from Odoo carries them).
+        move = Move.with_user(self.invoicing_user).create(
+            self._new_invoice_vals(magento_invoice_id=0, magento_invoice_ref=False)
+        )
+        self.assertFalse(move.magento_invoice_id)
+
+    def test_odoo_still_copies_and_reverses_an_exported_invoice(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        move.action_magento_export_invoice()
+        copy = move.with_user(self.invoicing_user).copy()
+        self.assertFalse(copy.magento_invoice_id or copy.magento_exported_items or copy.magento_export_sent_at)
+        credit_note = move.with_user(self.invoicing_user).with_context(include_business_fields=True)._reverse_moves()
+        self.assertFalse(credit_note.magento_invoice_id)
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_user(self.invoicing_user)
+            .with_context(active_model="account.move", active_ids=move.ids)
+            .create({"journal_id": move.journal_id.id, "reason": "wrong price"})
+        )
+        reversal.modify_moves()
+        self.assertEqual(len(reversal.new_move_ids), 1)
+        self.assertFalse(reversal.new_move_ids.magento_invoice_id)
+        self.assertEqual((move.state, move.payment_state), ("posted", "reversed"))

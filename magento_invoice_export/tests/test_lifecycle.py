@@ -14,6 +14,13 @@ from .common import MagentoTestCommon
 
 @tagged("post_install", "-at_install")
 class TestInvoiceLifecycle(MagentoTestCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoicing_user = cls._user(
+            "lifecycle_invoicing", "account.group_account_invoice,sales_team.group_sale_salesman_all_leads"
+        )
+
     def _exported(self):
         sale_order, order = self._magento_order()
         move = self._invoice(sale_order)
@@ -39,13 +46,62 @@ class TestInvoiceLifecycle(MagentoTestCommon):
         self.assertEqual(len(self._invoice_posts(order)), 1)
         self.assertTrue(move.exists() and move.magento_invoice_id)
 
-    def test_cancel_warns_that_magento_keeps_its_invoice(self):
+    def test_exported_invoice_cannot_be_cancelled_a_credit_note_corrects_it(self):
+        """Issue 22: cancelled, it still said "Exported" and no credit note could correct it."""
         _sale_order, _order, move = self._exported()
+        for label, cancel in (
+            ("Cancel", lambda m: m.button_cancel()),
+            ("Reset to Draft, then Cancel", lambda m: (m.button_draft(), m.button_cancel())),
+            ("a plain write", lambda m: m.write({"state": "cancel"})),
+        ):
+            with self.subTest(path=label):
+                with self.assertRaises(UserError) as refused:
+                    cancel(move.with_user(self.invoicing_user))
+                said = str(refused.exception)
+                self.assertIn(f"is Magento invoice {move.magento_invoice_ref}: it cannot be cancelled", said)
+                self.assertIn("correct it with a credit note", said)
+                self.assertEqual(move.state, "posted")
+        # A full refund (Odoo's "Reverse" that reconciles) still works: the invoice stays posted and exported.
+        credit_note = move._reverse_moves(cancel=True)
+        self.assertEqual((credit_note.state, move.state, move.payment_state), ("posted", "posted", "reversed"))
+        self.assertEqual(move.magento_export_state, "exported")
+
+    def test_exported_credit_note_cannot_be_cancelled(self):
+        _sale_order, _order, move = self._exported()
+        credit_note = move._reverse_moves(cancel=True)
+        credit_note._magento_write({"magento_invoice_id": 77, "magento_invoice_ref": "000000077"})
+        with self.assertRaisesRegex(UserError, "is Magento credit memo 000000077: it cannot be cancelled"):
+            credit_note.button_cancel()
+
+    def test_invoice_whose_answer_was_lost_cannot_be_cancelled_until_decided(self):
+        """Issue 22: cancelled, it was never looked up again and Magento kept an invoice no Odoo document links."""
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.magento.inject("drop_after", method="POST")
+        move.action_magento_export_invoice()
+        self.assertTrue(move.magento_export_sent_at and not move.magento_invoice_id)
         move.button_draft()
-        action = move.button_cancel()
-        self.assertEqual(action["params"]["type"], "warning")
-        self.assertIn("credit note", action["params"]["message"])
-        self.assertEqual(move.magento_export_state, "exported", "it still is Magento's invoice")
+        with self.assertRaises(UserError) as refused:
+            move.with_user(self.invoicing_user).button_cancel()
+        message = str(refused.exception)
+        self.assertIn("(Magento may hold it): it cannot be cancelled until an export has looked it up", message)
+        self.assertIn("Not to Export or Link by Hand", message)
+        with self.assertRaisesRegex(UserError, "cannot be cancelled"):
+            sale_order.with_user(self.invoicing_user)._action_cancel()  # cancelling the order cancels its drafts
+        self.assertEqual(move.state, "draft")
+        # A Magento manager who checked Magento decides: never to export it; then it may be cancelled.
+        wizard = self.env["magento.invoice.link.wizard"].create(
+            {"move_id": move.id, "decision": "no_export", "reason": "Not in Magento, checked"}
+        )
+        wizard.action_confirm()
+        move.button_cancel()
+        self.assertEqual(move.state, "cancel")
+
+    def test_invoice_never_sent_is_cancelled_as_usual(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        move.with_user(self.invoicing_user).button_cancel()
+        self.assertEqual(move.state, "cancel")
 
     def test_outcome_unknown_invoice_cannot_be_deleted(self):
         sale_order, _order = self._magento_order()
