@@ -227,6 +227,39 @@ class TestAuditTrail(MagentoTestCommon):
         with self.assertRaises(AccessError):
             self.env["magento.process.log.line"].with_user(manager).check_access("unlink")
 
+    def test_nobody_rewrites_the_audit_trail(self):
+        """Issue 22: managers changed summaries and messages over XML-RPC, and set an old
+        log back to queued with respect_attempts off, which the queued-run cron then ran."""
+        sale_order, _order = self._magento_order()
+        self._invoice(sale_order)
+        log = self._bulk_export()
+        line = log.line_ids[:1]
+        self.assertTrue(line)
+        groups = "magento_invoice_export.group_magento_manager,account.group_account_invoice"
+        manager = self._user("mgr_audit", groups)
+        administrator = self._user("admin_audit", f"base.group_system,{groups}")
+        for user in (manager, administrator):
+            for records, vals in (
+                (log, {"summary": "All fine"}),
+                (log, {"state": "queued", "respect_attempts": False}),
+                (line, {"message": "Nothing happened"}),
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    records.with_user(user).write(vals)
+            with self.subTest(user=user.login, model="create"), self.assertRaises(AccessError):
+                self.env["magento.process.log"].with_user(user).create(
+                    {"operation": "export_invoice", "instance_id": self.instance.id, "state": "queued"}
+                )
+            with self.subTest(user=user.login, model="line create"), self.assertRaises(AccessError):
+                self.env["magento.process.log.line"].with_user(user).create({"log_id": log.id, "message": "Forged"})
+        self.assertEqual((log.state, log.respect_attempts), ("done", True))
+        # The runs still write their logs, for a manager who runs them.
+        sale_order, _order = self._magento_order()
+        self._invoice(sale_order)
+        wizard = self.env["magento.operation.wizard"].with_user(manager).create({"operation": "export_invoice"})
+        run = self.env["magento.process.log"].browse(wizard.action_execute()["res_id"])
+        self.assertEqual((run.state, run.exported_count, run.user_id), ("done", 1, manager))
+
 
 @tagged("post_install", "-at_install")
 class TestByHand(MagentoTestCommon):
@@ -336,8 +369,9 @@ class TestInterruptedRuns(MagentoTestCommon):
     def test_a_run_whose_process_died_is_marked_interrupted_a_live_one_is_not(self):
         Log = self.env["magento.process.log"]
         seen = fields.Datetime.from_string("2026-01-02 03:04:05")
-        dead = Log.create({"operation": "export_invoice", "instance_id": self.instance.id, "last_seen": seen})
-        alive = Log.create({"operation": "export_invoice", "instance_id": self.instance.id})
+        # Written by the runs alone (sudo), as a run creates them.
+        dead = Log.sudo().create({"operation": "export_invoice", "instance_id": self.instance.id, "last_seen": seen})
+        alive = Log.sudo().create({"operation": "export_invoice", "instance_id": self.instance.id})
         from ..models.magento_process_log import LOG_LOCK_NAMESPACE
 
         with self.env.registry.cursor() as other:  # another Odoo process, still running its export
