@@ -88,6 +88,15 @@ FAULT_KINDS = (
     "body",  # do the work, then answer the given body (e.g. a wrong id type)
     "latency",  # wait `seconds`, then behave normally
     "tls_break_after",  # do the work, then break the TLS stream (a bad record) instead of answering
+    "trickle",  # do the work, then send the answer's head and one body byte every `seconds`, without end
+    "trickle_head",  # do the work, then send a header line one byte every `seconds`, without end
+    "huge",  # do the work, then answer `size` bytes of JSON (no Content-Length unless `declared`)
+)
+# A site that is not Magento's REST API, answering 200 to everything (a
+# storefront, a parking or login page): the "html" fault with status 200.
+SITE_PAGE = (
+    "<!doctype html>\n<html><head><title>Welcome to our shop</title></head>\n"
+    "<body><h1>Welcome</h1><p>Our new collection is here.</p></body></html>\n"
 )
 
 
@@ -95,7 +104,18 @@ class Fault:
     """One injected fault, matched on method and path, used ``times`` times."""
 
     def __init__(
-        self, kind, *, times=1, method=None, path=None, status=None, body=None, retry_after=None, seconds=None
+        self,
+        kind,
+        *,
+        times=1,
+        method=None,
+        path=None,
+        status=None,
+        body=None,
+        retry_after=None,
+        seconds=None,
+        size=None,
+        declared=False,
     ):
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
@@ -107,6 +127,8 @@ class Fault:
         self.body = body
         self.retry_after = retry_after
         self.seconds = seconds
+        self.size = size
+        self.declared = declared
         self.used = 0
 
     def matches(self, method, path):
@@ -197,7 +219,8 @@ class MagentoDouble:
 
     @property
     def url(self):
-        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
     def inject(self, kind, **kwargs):
         """Add a fault; return it (its ``used`` counter tells whether it fired)."""
@@ -273,7 +296,8 @@ class MagentoDouble:
         class Handler(_Handler):
             magento = double
 
-        self._server = _Server((self.host, self.port), Handler)
+        server_class = _Server6 if ":" in self.host else _Server
+        self._server = server_class((self.host, self.port), Handler)
         self._server.daemon_threads = True
         if self.tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -339,6 +363,12 @@ class _Server(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], OSError):
             return
         super().handle_error(request, client_address)
+
+
+class _Server6(_Server):
+    """The double on an IPv6 address (``[::1]``)."""
+
+    address_family = socket.AF_INET6
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -442,6 +472,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             elif fault.kind == "html":
                 status = fault.status or 502
+                if status == 200:
+                    self._send(200, SITE_PAGE, "text/html; charset=UTF-8", entry)
+                    return
                 reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}.get(status, "Error")
                 self._send(status, PROXY_PAGE.format(status=status, reason=reason), "text/html", entry)
                 return
@@ -473,6 +506,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.kind == "tls_break_after":
                 self._break_tls(entry)
+                return
+            if fault.kind in ("trickle", "trickle_head"):
+                self._trickle(fault, entry)
+                return
+            if fault.kind == "huge":
+                self._send_huge(fault, entry)
                 return
         if isinstance(body, PlainText):
             self._send(status, body.text, "text/plain", entry=entry)
@@ -662,6 +701,48 @@ class _Handler(BaseHTTPRequestHandler):
             raw.sendall(b"\x17\x03\x03\x00\x20" + bytes(32))
         finally:
             raw.close()
+
+    def _trickle(self, fault, entry):
+        """A server that never stops sending, one byte every ``seconds``: in
+        the body of an answer whose head came at once (``trickle``), or in a
+        header line (``trickle_head``). Ends when the client goes away."""
+        self._answer()
+        entry["status"] = 200
+        self.close_connection = True
+        if fault.kind == "trickle":
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            byte = b"1\r\n \r\n"  # a chunk of one space
+        else:
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: "
+            byte = b"a"
+        self.wfile.write(head)
+        self.wfile.flush()
+        while not self.magento._release.wait(fault.seconds or 1.0):
+            self.wfile.write(byte)  # BrokenPipeError once the client gave up
+            self.wfile.flush()
+        entry["done"] = time.time()
+
+    def _send_huge(self, fault, entry):
+        """``size`` bytes of valid-looking JSON, streamed, never held whole."""
+        self._answer()
+        entry["status"] = 200
+        self.close_connection = True
+        size = fault.size or 300 * 1024 * 1024
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if fault.declared:
+            self.send_header("Content-Length", str(size))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        item = b'{"sku": "' + b"X" * 1000 + b'"},'
+        sent = 0
+        self.wfile.write(b'{"items": [')
+        while sent < size:
+            self.wfile.write(item)
+            sent += len(item)
+        self.wfile.write(b'{}], "total_count": 1}')
+        entry["sent"] = sent
+        entry["done"] = time.time()
 
     def _drop(self, entry=None):
         """Close the connection with no answer at all."""

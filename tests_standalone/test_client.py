@@ -33,7 +33,7 @@ def test_url_contains_store_code(shop):
 def test_constructor_refuses_incomplete_settings():
     with pytest.raises(ValueError, match="consumer secret, access token"):
         MagentoClient("https://shop.example.com", consumer_key="k")
-    with pytest.raises(ValueError, match="not an http"):
+    with pytest.raises(ValueError, match="must start with http:// or https://"):
         MagentoClient("shop.example.com", auth="bearer", bearer_token="t")
     with pytest.raises(ValueError, match="needs a token"):
         MagentoClient("https://shop.example.com", auth="bearer")
@@ -210,8 +210,9 @@ def test_not_magento_html_200(magento):
     magento.inject("body", body="<html>shop</html>")
     # a JSON string is valid JSON, but not an invoice list
     client = MagentoClient(magento.url, **magento.credentials)
-    with pytest.raises(MagentoProtocolError, match="not with a Magento invoice list"):
+    with pytest.raises(MagentoProtocolError, match="not with a Magento list") as info:
         client.test_connection()
+    assert info.value.instance_fault
 
 
 def test_unknown_store_code_is_refused_before_anything(shop):

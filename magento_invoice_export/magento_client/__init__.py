@@ -7,6 +7,7 @@ authentication, timeouts and the translation of every failure into a typed
 
 from .client import MagentoClient
 from .errors import (
+    MagentoAnswerTooLargeError,
     MagentoAuthError,
     MagentoConnectionError,
     MagentoError,
@@ -23,6 +24,7 @@ from .errors import (
 )
 
 __all__ = [
+    "MagentoAnswerTooLargeError",
     "MagentoAuthError",
     "MagentoClient",
     "MagentoConnectionError",

@@ -119,7 +119,7 @@ class MagentoCalls:
         """A Magento list route with its ``searchCriteria``."""
         params = search_criteria(filters, page_size, current_page, sort_orders)
         try:
-            return self.request("GET", path, params=params, route_always_exists=True)
+            result = self.request("GET", path, params=params, route_always_exists=True)
         except MagentoAuthError as error:
             if error.credential == "oauth_token" and self._store_code_unknown(path, params):
                 raise MagentoStoreCodeError(
@@ -132,6 +132,18 @@ class MagentoCalls:
                     url=error.url,
                 ) from None
             raise
+        if not isinstance(result, dict) or not isinstance(result.get("items"), list):
+            # Magento's SearchResults always is an object with its items: JSON of
+            # another shape is another server's (docs §9).
+            error = MagentoProtocolError(
+                f"The server at {self._host()} answered, but not with a Magento list. Check the shop base URL.",
+                response_body=foreign_excerpt(json.dumps(result)),
+                method="GET",
+                url=self.url(path),
+            )
+            error.instance_fault = True
+            raise error
+        return result
 
     def _store_code_unknown(self, path, params):
         """Whether a parameterless 400 on a list call is the store code's.
@@ -306,10 +318,12 @@ class MagentoCalls:
 
     def _invoice_count(self, result):
         if not isinstance(result, dict) or "total_count" not in result:
-            raise MagentoProtocolError(
+            error = MagentoProtocolError(
                 f"The server at {self._host()} answered, but not with a Magento invoice list. Check the shop base URL.",
                 response_body=foreign_excerpt(json.dumps(result)),
             )
+            error.instance_fault = True
+            raise error
         return result["total_count"]
 
     def test_connection(self):
@@ -351,7 +365,7 @@ def parse_entity_id(value, method=None, url=None):
     else:
         entity_id = None
     if not entity_id or entity_id <= 0:
-        raise MagentoProtocolError(
+        error = MagentoProtocolError(
             f"Magento answered {foreign_excerpt(json.dumps(value))[:80]} where an invoice id was expected.",
             response_body=foreign_excerpt(json.dumps(value)),
             method=method,
@@ -359,4 +373,8 @@ def parse_entity_id(value, method=None, url=None):
             # It said 2xx: the invoice most likely exists; look it up before retrying.
             maybe_applied=True,
         )
+        # JSON of another shape where Magento's is known: the address's problem,
+        # which every document would meet; the run stops there.
+        error.instance_fault = True
+        raise error
     return entity_id

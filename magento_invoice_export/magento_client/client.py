@@ -1,8 +1,9 @@
 """The Magento 2 REST client: sessions, authentication, requests, errors."""
 
+import ipaddress
 import json
 import ssl
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests_oauthlib import OAuth1
@@ -10,8 +11,10 @@ from requests_oauthlib import OAuth1
 from .calls import MagentoCalls
 from .errors import (
     BODY_EXCERPT,
+    MagentoAnswerTooLargeError,
     MagentoAuthError,
     MagentoConnectionError,
+    MagentoError,
     MagentoNotFoundError,
     MagentoProtocolError,
     MagentoRateLimitError,
@@ -22,10 +25,16 @@ from .errors import (
     foreign_excerpt,
     magento_words,
 )
+from .transport import MAX_ANSWER_BYTES, AnswerTooLarge, DeadlineAdapter, Exchange, read_answer
 
 DEFAULT_TIMEOUT = 30.0
 # The only method Magento 2.4 accepts (Framework/Oauth/Oauth.php).
 SIGNATURE_METHOD = "HMAC-SHA256"
+# Magento's answer to a URL that matches no REST route, 404, in English
+# (module-webapi/Controller/Rest/Router.php:57-61; translated like every message).
+NO_ROUTE_MESSAGE = "Request does not match any route."
+# A path no Magento routes: the no-route answer in the store view's language.
+NO_ROUTE_PROBE = "V1/magento-invoice-export/no-such-route"
 # A TCP connect that takes longer than this will not succeed later either.
 MAX_CONNECT_TIMEOUT = 10.0
 
@@ -45,6 +54,67 @@ def oauth_key_problem(value):
             "copy it again, whole, from the integration in Magento."
         )
     return None
+
+
+# Why a shop base URL is refused: (code, sentence). The sentences never repeat
+# the URL, which may hold a password; the Odoo side words each code itself.
+URL_PROBLEMS = {
+    "scheme": "must start with http:// or https://, for example https://shop.example.com.",
+    "malformed": "is not a well-formed address (an unclosed [ of an IPv6 address?).",
+    "credentials": "must not hold a user name or password: Magento's keys go in the instance's credentials.",
+    "host": "has no valid host name (a space or a character no host name has?).",
+    "port": "has a port that is not a number from 1 to 65535.",
+    "rest": "must stop before /rest: the client adds /rest/<store code>/V1/... itself.",
+    "query": "must not hold a query (?...) or a fragment (#...): Magento's REST paths are added after it.",
+}
+_HOST_CHARACTERS = frozenset("-._")
+
+
+def url_problem(url):
+    """``(code, sentence)`` saying why ``url`` cannot be a shop base URL, or None.
+
+    The sentence is the client's (English); a caller with translations words
+    the code itself. Neither ever repeats the URL: it may carry a password."""
+    url = (url or "").strip()
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in ("http", "https") or not url[len(scheme) :].startswith("://"):
+        return "scheme", URL_PROBLEMS["scheme"]
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        code = "port" if "port" in str(exc).lower() else "malformed"
+        return code, URL_PROBLEMS[code]
+    netloc = parts.netloc
+    if "@" in netloc:
+        return "credentials", URL_PROBLEMS["credentials"]
+    if "?" in url or "#" in url:
+        return "query", URL_PROBLEMS["query"]
+    host = parts.hostname or ""
+    if netloc.startswith("["):
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return "host", URL_PROBLEMS["host"]
+    elif not host or not all(char.isalnum() or char in _HOST_CHARACTERS for char in host):
+        return "host", URL_PROBLEMS["host"]
+    if port == 0 or (netloc.endswith(":") and port is None):
+        return "port", URL_PROBLEMS["port"]
+    if "rest" in (segment.lower() for segment in parts.path.split("/")):
+        return "rest", URL_PROBLEMS["rest"]
+    return None
+
+
+def normal_base_url(url):
+    """The base URL as the client sends it: trimmed, without a final slash, an
+    IPv6 host written in its one canonical form (lower case, shortest), so that
+    the ``Host`` header and the OAuth base string agree (docs §2)."""
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc
+    if netloc.startswith("["):
+        address = str(ipaddress.IPv6Address(parts.hostname))
+        netloc = f"[{address}]" + (f":{parts.port}" if parts.port is not None else "")
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path, "", "")).rstrip("/")
 
 
 def is_array_limit(error):
@@ -83,14 +153,19 @@ class MagentoClient(MagentoCalls):
     ):
         if not base_url:
             raise ValueError("A Magento base URL is required.")
-        parts = urlsplit(base_url.strip())
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"{base_url!r} is not an http(s) URL.")
-        self.base_url = base_url.strip().rstrip("/")
+        problem = url_problem(base_url)
+        if problem:
+            raise ValueError(f"The shop base URL {problem[1]}")
+        self.base_url = normal_base_url(base_url)
         self.store_code = (store_code or "default").strip()
+        # The deadline of a whole exchange: connect, send, Magento's answer.
         self.timeout = float(timeout or DEFAULT_TIMEOUT)
+        self.max_answer_bytes = MAX_ANSWER_BYTES
         self.verify_tls = verify_tls
         self.session = session or requests.Session()
+        adapter = DeadlineAdapter()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         if auth == "oauth":
             missing = [
                 name
@@ -139,7 +214,9 @@ class MagentoClient(MagentoCalls):
     def request(self, method, path, *, params=None, json_body=None, route_always_exists=False, store_code=None):
         """Send one request and return the decoded JSON body.
 
-        Every failure is raised as a :class:`MagentoError` subclass.
+        Every failure is raised as a :class:`MagentoError` subclass. The whole
+        exchange (connect, send, Magento's answer) ends within ``timeout``
+        seconds, and an answer larger than ``max_answer_bytes`` is cut off.
         ``route_always_exists``: a 404 then means the URL reaches no REST route.
         ``store_code``: another store code than the client's, for this request.
         """
@@ -147,20 +224,32 @@ class MagentoClient(MagentoCalls):
         if params:
             # Built here, not by requests (which writes a space as "+").
             url = f"{url}?{query_string(params)}"
-        connect_timeout = min(self.timeout, MAX_CONNECT_TIMEOUT)
         headers = {"Accept": "application/json", **self._headers}
+        exchange = Exchange(self.timeout)
+        connect_timeout = min(self.timeout, MAX_CONNECT_TIMEOUT)
         try:
-            response = self.session.request(
-                method,
-                url,
-                json=json_body,
-                headers=headers,
-                auth=self._auth,
-                timeout=(connect_timeout, self.timeout),
-                verify=self.verify_tls,
-                allow_redirects=False,
-            )
+            with exchange:
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json_body,
+                    headers=headers,
+                    auth=self._auth,
+                    # Each socket operation is bounded by the deadline too (transport.py).
+                    timeout=(connect_timeout, self.timeout),
+                    verify=self.verify_tls,
+                    allow_redirects=False,
+                    stream=True,
+                )
+                try:
+                    body = read_answer(response, self.max_answer_bytes)
+                finally:
+                    response.close()
+        except AnswerTooLarge as exc:
+            raise self._too_large(exc, method, url) from None
         except requests.exceptions.SSLError as exc:
+            if exchange.expired():
+                raise self._timed_out(exchange, method, url) from None
             if tls_failed_before_sending(exc):
                 error = MagentoTLSError(
                     f"The TLS connection to {self._host()} failed: {self._reason(exc)}. "
@@ -180,28 +269,55 @@ class MagentoClient(MagentoCalls):
             ) from None
         except requests.exceptions.ConnectTimeout:
             raise MagentoTimeoutError(
-                f"Could not connect to {self._host()} within {connect_timeout:g} seconds.",
+                f"Could not connect to {self._host()} within {min(connect_timeout, exchange.seconds):g} seconds.",
                 method=method,
                 url=url,
                 maybe_applied=False,
             ) from None
-        except requests.exceptions.ReadTimeout:
-            raise MagentoTimeoutError(
-                f"Magento did not answer within {self.timeout:g} seconds.",
-                method=method,
-                url=url,
-                maybe_applied=method != "GET",
-            ) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise self._connection_error(exc, method, url) from None
         except requests.exceptions.RequestException as exc:
+            if exchange.expired() or isinstance(exc, requests.exceptions.ReadTimeout):
+                raise self._timed_out(exchange, method, url) from None
+            if isinstance(exc, requests.exceptions.ConnectionError):
+                raise self._connection_error(exc, method, url) from None
             raise MagentoConnectionError(
                 f"The request to {self._host()} failed: {self._reason(exc)}.",
                 method=method,
                 url=url,
                 maybe_applied=method != "GET",
             ) from None
-        return self._decode(response, method, url, route_always_exists)
+        return self._decode(response, body, method, url, route_always_exists)
+
+    def _timed_out(self, exchange, method, url):
+        """The deadline passed: before any byte of Magento's answer, or while
+        it was still arriving (a server that trickles its answer)."""
+        if exchange.received:
+            text = (
+                f"Magento did not finish answering within {exchange.seconds:g} seconds: its answer was still arriving."
+            )
+        else:
+            text = f"Magento did not answer within {exchange.seconds:g} seconds."
+        # The request may have reached Magento, which may go on and commit it.
+        return MagentoTimeoutError(text, method=method, url=url, maybe_applied=method != "GET")
+
+    def _too_large(self, exc, method, url):
+        """An answer past the size limit, cut off while being read."""
+        megabytes = exc.limit / (1024 * 1024)
+        said = (
+            f"announced {exc.announced / (1024 * 1024):.0f} MB"
+            if exc.announced
+            else "was still arriving when the limit was reached"
+        )
+        error = MagentoAnswerTooLargeError(
+            f"Magento's answer exceeded {megabytes:g} MB ({said}), far more than any answer the addon asks for: "
+            "it was cut off. Check the shop base URL.",
+            method=method,
+            url=url,
+            # It answered: a POST reached something, which may be Magento having
+            # done the work; the document is looked up before any new attempt.
+            maybe_applied=method != "GET",
+        )
+        error.instance_fault = True  # every such request meets it again: the run stops
+        return error
 
     def _host(self):
         return urlsplit(self.base_url).netloc
@@ -249,35 +365,77 @@ class MagentoClient(MagentoCalls):
             maybe_applied=method != "GET",
         )
 
-    def _decode(self, response, method, url, route_always_exists=False):
+    def _decode(self, response, data, method, url, route_always_exists=False):
         status = response.status_code
-        text = response.text or ""
+        text = bytes(data[: BODY_EXCERPT * 4]).decode(response.encoding or "utf-8", "replace")
         try:
-            body = response.json() if text else None
+            body = json.loads(data) if data.strip() else None
             is_json = True
         except ValueError:
             body = None
             is_json = False
         if 200 <= status < 300:
             if not is_json:
-                raise MagentoProtocolError(
-                    f"The server at {self._host()} answered HTTP {status} with something that is "
-                    "not JSON: this does not look like the Magento REST API. Check the shop base URL.",
-                    status=status,
-                    response_body=foreign_excerpt(text),
-                    method=method,
-                    url=url,
-                    maybe_applied=method != "GET",
-                )
+                raise self._not_json(response, text, method, url)
             return body
         if isinstance(body, dict) and "trace" in body:
             # Developer mode's stack trace holds server paths: never kept.
             body = {key: value for key, value in body.items() if key != "trace"}
             text = json.dumps(body)
         error = self._http_error(response, body, is_json, text[:BODY_EXCERPT], method, url, route_always_exists)
-        if isinstance(error, MagentoNotFoundError) and route_always_exists:
+        if isinstance(error, MagentoNotFoundError) and (route_always_exists or self._no_route(error)):
             error.instance_fault = True
         raise error
+
+    def _not_json(self, response, text, method, url):
+        """A 2xx whose body is not JSON: the server at this address is not
+        Magento's REST API, and every request meets it again (docs §9)."""
+        html = "html" in (response.headers.get("Content-Type") or "").lower() or text.lstrip().startswith("<")
+        error = MagentoProtocolError(
+            f"The server at {self._host()} answered HTTP {response.status_code} with "
+            + ("an HTML page" if html else "something that is not JSON")
+            + ": this does not look like the Magento REST API. Check the shop base URL.",
+            status=response.status_code,
+            response_body=foreign_excerpt(text),
+            method=method,
+            url=url,
+            # An HTML page is never Magento's answer to a REST request: its REST
+            # controller renders every answer, errors included, with the JSON
+            # renderer our Accept header picks (Webapi/Rest/Response.php), and
+            # every PHP notice or warning is thrown and rendered as a JSON 500
+            # (app/bootstrap.php: error_reporting(E_ALL); framework/App/
+            # ErrorHandler.php). An HTML 2xx comes from something else at this
+            # address (another site, a login or parking page, the storefront),
+            # which did not hand the request to Magento's REST API: nothing was
+            # created, and no document is left waiting for a look-up that the
+            # same page would answer. Other bytes that are not JSON (a broken
+            # or cut JSON) may be Magento's answer damaged on its way: a POST
+            # may then have been carried out, and is looked up before it is
+            # sent again.
+            maybe_applied=method != "GET" and not html,
+        )
+        error.instance_fault = True
+        return error
+
+    def _no_route(self, error):
+        """Whether a 404 on a POST is Magento's "Request does not match any
+        route." rather than a missing order (docs §3, §9).
+
+        Both are parameterless 404s in the store view's language, so the text
+        is compared with Magento's own answer, in the same language, for a
+        route that exists in no Magento: a GET on the same store code. Only
+        asked after a POST's 404 (the routes of GETs are told by the caller)."""
+        if error.method != "POST" or error.parameters:
+            return False
+        if error.raw_message == NO_ROUTE_MESSAGE:
+            return True
+        try:
+            self.request("GET", NO_ROUTE_PROBE)
+        except MagentoNotFoundError as probe:
+            return probe.raw_message == error.raw_message and not probe.parameters
+        except MagentoError:
+            return False
+        return False
 
     def _http_error(self, response, body, is_json, excerpt, method, url, route_always_exists=False):
         """The typed error for a non-2xx answer, decided by status and structure

@@ -184,3 +184,8 @@ class MagentoServerError(MagentoError):
 
 class MagentoProtocolError(MagentoError):
     """The server answered, but not as the Magento REST API does."""
+
+
+class MagentoAnswerTooLargeError(MagentoProtocolError):
+    """The answer passed the client's size limit and was cut off while being
+    read: no Magento answer the addon asks for comes near it (docs/magento-behaviour.md §9)."""

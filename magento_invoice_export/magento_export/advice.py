@@ -6,20 +6,35 @@ advice in the user's language."""
 # Kinds a person must act on before anything changes; the others pass by
 # themselves and are tried again.
 NEEDS_ACTION = frozenset(
-    {"credentials", "no_route", "order_missing", "quantity", "document", "array_limit", "tls", "not_magento"}
+    {
+        "credentials",
+        "no_route",
+        "order_missing",
+        "quantity",
+        "document",
+        "array_limit",
+        "tls",
+        "not_magento",
+        "too_large",
+    }
 )
 
 
 def failure_kind(error):
     """A key of the advice table: credentials, no_route, order_missing,
     quantity, document, array_limit, transient, network, tls, not_magento,
-    or unexpected."""
+    too_large, or unexpected."""
     status = getattr(error, "status", None)
     parameters = getattr(error, "parameters", None)
     name = type(error).__name__
+    if name == "MagentoAnswerTooLargeError":
+        return "too_large"
     if name == "MagentoProtocolError":
-        # Not Magento's answer (an HTML page, a JSON of another shape).
-        return "transient" if getattr(error, "maybe_applied", False) else "not_magento"
+        # Not Magento's answer (an HTML page, a JSON of another shape): the
+        # address's problem, which stops the run (docs/magento-behaviour.md §9).
+        if getattr(error, "instance_fault", False) or not getattr(error, "maybe_applied", False):
+            return "not_magento"
+        return "transient"
     if name == "MagentoAuthError" or status == 401:
         return "credentials"
     if status == 404:
