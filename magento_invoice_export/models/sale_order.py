@@ -3,31 +3,92 @@ import logging
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 _logger = logging.getLogger(__name__)
+
+# What ties a sales order to its Magento order: where its invoices and credit
+# memos go (shop, order), how they are named, when they are exported (the
+# payment method) and the base amounts a credit memo sends (the rate). Magento's
+# facts, read by the import: no one edits them.
+MAGENTO_ORDER_LINK = frozenset(
+    {
+        "magento_instance_id",
+        "magento_order_id",
+        "magento_order_ref",
+        "magento_payment_method_id",
+        "magento_base_to_order_rate",
+    }
+)
+
+
+def magento_fields_set(model, vals_list, guarded, creating):
+    """The labels of the ``guarded`` fields that ``vals_list`` sets, where only
+    the import (or the export's bookkeeping) may: code running as superuser,
+    which no RPC call, CSV import or screen can be.
+
+    On creation, blank values and the fields' own defaults set nothing, and the
+    context's ``default_`` keys count even for superuser code: Odoo's own
+    sudo'ed creations apply them from a context the caller sends.
+    """
+    checked = [] if model.env.su else list(vals_list)
+    if creating:
+        checked.append({key[8:]: value for key, value in model.env.context.items() if key.startswith("default_")})
+    found = set()
+    for vals in checked:
+        for name in guarded & set(vals):
+            field = model._fields[name]
+            value = vals[name]
+            if not creating or (value and not (field.default and value == field.default(model))):
+                found.add(field._description_string(model.env))
+    return ", ".join(sorted(found))
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     magento_instance_id = fields.Many2one(
-        "magento.instance", index="btree_not_null", copy=False, check_company=True, ondelete="restrict"
+        "magento.instance", index="btree_not_null", copy=False, readonly=True, check_company=True, ondelete="restrict"
     )
-    magento_order_id = fields.Integer(string="Magento Order ID", copy=False, help="The order's entity_id in Magento.")
+    magento_order_id = fields.Integer(
+        string="Magento Order ID", copy=False, readonly=True, help="The order's entity_id in Magento."
+    )
     magento_order_ref = fields.Char(
-        string="Magento Order Number", copy=False, help="The order's increment_id in Magento."
+        string="Magento Order Number", copy=False, readonly=True, help="The order's increment_id in Magento."
     )
-    magento_payment_method_id = fields.Many2one("magento.payment.method", copy=False, check_company=True)
+    magento_payment_method_id = fields.Many2one("magento.payment.method", copy=False, readonly=True, check_company=True)
     magento_shop_key = fields.Char(related="magento_instance_id.shop_key", store=True)
     magento_base_to_order_rate = fields.Float(
         string="Magento Base to Order Rate",
         digits=(12, 6),
         default=1.0,
         copy=False,
+        readonly=True,
         help="Magento's base_to_order_rate: order amounts are base amounts times this rate. Credit memos send "
         "Magento their refunded shipping and adjustments in the base currency.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._magento_refuse_link(vals_list, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # A moved order would send its next invoice or credit memo to another Magento order.
+        self._magento_refuse_link([vals], creating=False)
+        return super().write(vals)
+
+    def _magento_refuse_link(self, vals_list, creating):
+        found = magento_fields_set(self, vals_list, MAGENTO_ORDER_LINK, creating)
+        if found:
+            raise AccessError(
+                self.env._(
+                    "The Magento link of a sales order (%(fields)s) is set by the import alone: changed, its "
+                    "invoices and credit memos would go to another Magento order. Import the order from Magento "
+                    "instead.",
+                    fields=found,
+                )
+            )
 
     def _create_invoices(self, grouped=False, final=False, date=None):
         # Magento invoices one order at a time: several Magento orders invoiced

@@ -127,16 +127,22 @@ class MagentoTestCommon(AccountTestInvoicingCommon):
                     }
                 )
             )
-        sale_order = self.env["sale.order"].create(
-            {
-                "partner_id": self.partner_a.id,
-                "magento_instance_id": self.instance.id,
-                "magento_order_id": order["entity_id"],
-                "magento_order_ref": order["increment_id"],
-                "magento_payment_method_id": payment_method.id,
-                "magento_base_to_order_rate": rate,
-                "order_line": order_lines,
-            }
+        # As the import creates it: superuser code alone sets an order's Magento link.
+        sale_order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_a.id,
+                    "magento_instance_id": self.instance.id,
+                    "magento_order_id": order["entity_id"],
+                    "magento_order_ref": order["increment_id"],
+                    "magento_payment_method_id": payment_method.id,
+                    "magento_base_to_order_rate": rate,
+                    "order_line": order_lines,
+                }
+            )
+            .sudo(False)
         )
         sale_order.action_confirm()
         return sale_order, order

@@ -190,3 +190,85 @@ class TestAccessRights(MagentoTestCommon):
         self.assertEqual(len(reversal.new_move_ids), 1)
         self.assertFalse(reversal.new_move_ids.magento_invoice_id)
         self.assertEqual((move.state, move.payment_state), ("posted", "reversed"))
+
+    # ------------------------------------------- the order's link (issue 22)
+    def _order_users(self):
+        """A sales user, an invoicing user, a Magento manager and a Settings administrator, all in Sales."""
+        sales = "sales_team.group_sale_salesman_all_leads"
+        return [
+            self._user("sales", sales),
+            self._user("invoicing_sales", f"account.group_account_invoice,{sales}"),
+            self._user("manager_sales", f"magento_invoice_export.group_magento_manager,{sales}"),
+            self._user("admin_sales", f"base.group_system,magento_invoice_export.group_magento_manager,{sales}"),
+        ]
+
+    def test_nobody_moves_an_order_to_another_magento_order(self):
+        """Issue 22: a moved order sent its next credit memo to another Magento order."""
+        users = self._order_users()
+        sales_user = users[0]
+        sale_order, order = self._magento_order()
+        other_method = self.pm_banktransfer
+        for user in users:
+            for vals in (
+                {"magento_order_id": order["entity_id"] + 1},
+                {"magento_order_id": 0},
+                {"magento_order_ref": "000000999"},
+                {"magento_instance_id": False},
+                {"magento_payment_method_id": other_method.id},
+                {"magento_base_to_order_rate": 2.0},
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaisesRegex(AccessError, "the import"):
+                    sale_order.with_user(user).write(vals)
+        self.assertEqual(sale_order.magento_order_id, order["entity_id"])
+        # Nor the lines' bookkeeping: magento_qty_decimal turned the whole-units check off.
+        line = sale_order.order_line.filtered("magento_item_id")[:1]
+        for user in users:
+            for vals in (
+                {"magento_qty_decimal": "decimal"},
+                {"magento_qty_invoiced": 2},
+                {"magento_qty_canceled": 1},
+                {"magento_item_id": 4242},
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaisesRegex(AccessError, "the import"):
+                    line.with_user(user).write(vals)
+                with self.subTest(user=user.login, vals=vals, via="order"), self.assertRaises(AccessError):
+                    sale_order.with_user(user).write({"order_line": [Command.update(line.id, vals)]})
+        self.assertFalse(line.magento_qty_invoiced)
+        # What is not the link stays the salesperson's.
+        sale_order.with_user(sales_user).write({"client_order_ref": "PO-7", "note": "Leave at the door"})
+        line.with_user(sales_user).write({"name": "Joust Duffle Bag, blue"})
+
+    def test_nobody_creates_an_order_linked_to_magento(self):
+        sales_user = self._user("sales_new", "sales_team.group_sale_salesman_all_leads")
+        SaleOrder = self.env["sale.order"].with_user(sales_user)
+        base = {"partner_id": self.partner_a.id}
+        for vals in (
+            {"magento_instance_id": self.instance.id, "magento_order_id": 4242},
+            {"magento_order_ref": "000004242"},
+            {"magento_payment_method_id": self.pm_checkmo.id},
+            {"magento_base_to_order_rate": 0.5},
+            {"order_line": [Command.create({"product_id": self.product_bag.id, "magento_item_id": 77})]},
+            {"order_line": [Command.create({"product_id": self.product_bag.id, "magento_qty_decimal": "decimal"})]},
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(AccessError, "the import"):
+                SaleOrder.create({**base, **vals})
+        with self.assertRaisesRegex(AccessError, "the import"):
+            SaleOrder.with_context(default_magento_order_id=4242).create(base)
+        result = SaleOrder.load(
+            ["partner_id/.id", "magento_order_id", "magento_order_ref"], [[str(self.partner_a.id), "4242", "X"]]
+        )
+        self.assertFalse(result["ids"])
+        self.assertTrue(result["messages"])
+        self.assertFalse(self.env["sale.order"].search([("magento_order_id", "=", 4242)]))
+        # A sales order not from Magento is made and changed as ever.
+        with Form(SaleOrder) as form:
+            form.partner_id = self.partner_a
+            with form.order_line.new() as line:
+                line.product_id = self.product_bag
+                line.product_uom_qty = 2
+        plain = form.record
+        plain.action_confirm()
+        with Form(plain) as form, form.order_line.edit(0) as line:
+            line.product_uom_qty = 3
+        self.assertEqual((plain.magento_order_id, plain.order_line.product_uom_qty), (0, 3))
+        # The import sets the link (it runs as superuser): see TestImportOrders.
