@@ -24,6 +24,7 @@ from odoo.exceptions import UserError
 
 from ..magento_client import MagentoError
 from ..magento_export.orders import bundle_own_sku, children, not_importable, order_lines, sku_candidates
+from ..magento_export.totals import gross_item
 
 PAGE_SIZE = 100
 
@@ -427,7 +428,9 @@ class MagentoOrderImporter(models.AbstractModel):
             qty = item.get("qty_ordered") or 0
             price = item.get("price") or 0
             discount = self._item_discount(order, item)
-            price_unit, percent = line_price(price, qty, item.get("row_total") or price * qty, discount, *digits)
+            # The API may give the row net of its discount (totals.gross_item).
+            row = gross_item(item).get("row_total") or price * qty
+            price_unit, percent = line_price(price, qty, row, discount, *digits)
             lines.append(
                 {
                     "product_id": products[item["item_id"]].id,
