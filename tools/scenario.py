@@ -40,8 +40,9 @@ def setup_instance(env, url, credentials, concurrency=8, grace=None, name="Luma 
 
 def confirmed_sale_orders(env, instance, orders, partner):
     """One confirmed sales order per Magento order (as Magento's GET /V1/orders/:id
-    gives it), its lines linked to the order's items (a configurable's child is
-    Magento's: the parent item carries the price and is invoiced)."""
+    gives it), as the import makes an untaxed order: its lines linked to the
+    order's items (a configurable's child is Magento's: the parent item carries
+    the price and is invoiced), its shipping a line of its own."""
     products = {}
     methods = {m.code: m for m in instance.payment_method_ids}
     vals_list = []
@@ -54,7 +55,21 @@ def confirmed_sale_orders(env, instance, orders, partner):
                     {"name": item["name"], "default_code": sku, "lst_price": item["price"], "invoice_policy": "order"}
                 )
             line = {"product_id": products[sku].id, "product_uom_qty": item["qty_ordered"]}
-            lines.append(Command.create({**line, "price_unit": item["price"], "magento_item_id": item["item_id"]}))
+            # Magento's price without Odoo taxes, as the import makes an untaxed order's lines.
+            line.update(price_unit=item["price"], magento_item_id=item["item_id"], tax_id=[Command.clear()])
+            lines.append(Command.create(line))
+        if float(order.get("shipping_amount") or 0):
+            shipping = env.ref("magento_invoice_export.product_magento_shipping")
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": shipping.id,
+                        "product_uom_qty": 1,
+                        "price_unit": float(order["shipping_amount"]),
+                        "tax_id": [Command.clear()],
+                    }
+                )
+            )
         vals_list.append(
             {
                 "partner_id": partner.id,
