@@ -125,7 +125,9 @@ ROWS = [
     ),
     (29, "invoice, shipping taxed", "S2", {"do": "invoice", "export": "operations"}, EQUAL),
     (30, "credit note full, shipping taxed", "S2", {"do": "refund", "of": 29}, EITHER),
-    (31, "invoice, prices incl. tax", "I1", {"do": "invoice"}, EQUAL),
+    # Catalog prices including tax: the import may miss Magento's row by a cent
+    # (README, Imported orders); then the invoice is refused with both figures.
+    (31, "invoice, prices incl. tax", "I1", {"do": "invoice"}, EITHER),
     (32, "credit note partial, incl. tax", "I1", {"do": "refund", "of": 31, "qty": {"RM-TAX21-B": 1}}, EITHER),
     (33, "invoice, incl. tax + discount", "I2", {"do": "invoice"}, EITHER),
     (34, "invoice at rate 0.85", "X85", {"do": "invoice"}, EQUAL),
