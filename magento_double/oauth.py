@@ -127,8 +127,8 @@ def base_string(method, url, params):
     if parts.netloc.rpartition("@")[2].startswith("["):
         # Laminas Uri::parse keeps an IPv6 literal's brackets in the host, and
         # toString writes it back as it came in the Host header, not shortened:
-        # vendor/laminas/laminas-uri/src/Uri.php:308-341 (parse: the authority
-        # less its ":port" is the host), :393-401 (toString), :1281-1284
+        # vendor/laminas/laminas-uri/src/Uri.php:308-338 (parse: the authority
+        # less its ":port" is the host), :394-399 (toString), :1281-1284
         # (normalizeHost only lower-cases).
         host = f"[{host}]"
     port = parts.port

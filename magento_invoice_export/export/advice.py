@@ -49,6 +49,10 @@ class MagentoExportAdvice(models.AbstractModel):
                 "Check the shop's TLS certificate; only for a test shop, turn off TLS verification on the instance."
             ),
             "not_magento": self.env._("The address does not answer like Magento: check the shop base URL."),
+            "too_large": self.env._(
+                "Check the shop base URL: the answer was far larger than any Magento answer the export asks for. "
+                "If it is the shop's, report it with the server log."
+            ),
         }.get(kind, self.env._("Export again; if it persists, report it with the server log."))
 
     def _holds_advice(self, move, holds):
@@ -243,8 +247,21 @@ class MagentoExportAdvice(models.AbstractModel):
                 or resources["resources"],
                 refused=resources["resources"],
             )
-        return self.env._(
+        advice = self.env._(
             "A Settings administrator copies the instance's four keys again from the integration in Magento "
             "(System > Extensions > Integrations), which must be active and allowed these resources: %(resources)s.",
             resources=instance._resources_sentence(),
         )
+        if instance.auth_method != "oauth":
+            return advice
+        # Magento verifies the signature against the scheme it saw and the Host
+        # header as received (docs/magento-behaviour.md §2): a proxy in front of
+        # it that terminates TLS or rewrites the port breaks every signature.
+        proxy = self.env._(
+            "If the keys are right and Magento still says the signature is invalid, a proxy in front of Magento "
+            "may change the address it sees: one that terminates TLS must tell Magento with the X-Forwarded-Proto "
+            "header (Magento's offloader header), and it must pass the Host header as Odoo sent it, port "
+            "included. Odoo signs %(url)s.",
+            url=instance.url,
+        )
+        return f"{advice} {proxy}"

@@ -129,14 +129,16 @@ class _DeadlineSocket:
 
 class _DeadlineHTTPConnection(HTTPConnection):
     def connect(self):
-        super().connect()
+        result = super().connect()
         self.sock = _DeadlineSocket(self.sock)
+        return result
 
 
 class _DeadlineHTTPSConnection(HTTPSConnection):
     def connect(self):
-        super().connect()
+        result = super().connect()
         self.sock = _DeadlineSocket(self.sock)
+        return result
 
 
 class _DeadlinePool(HTTPConnectionPool):
@@ -154,8 +156,9 @@ class DeadlineAdapter(HTTPAdapter):
     """requests' adapter, with connections whose sockets keep the exchange's deadline."""
 
     def init_poolmanager(self, *args, **kwargs):
-        super().init_poolmanager(*args, **kwargs)
+        result = super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+        return result
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)

@@ -9,7 +9,7 @@ from ..magento_client import (
     MagentoClient,
     MagentoError,
 )
-from ..magento_client.client import OAUTH_KEY_LENGTH, oauth_key_problem
+from ..magento_client.client import OAUTH_KEY_LENGTH, oauth_key_problem, url_problem
 
 # Where the credentials go: only Settings administrators change these.
 CONNECTION_FIELDS = {"url", "store_code", "auth_method", "verify_tls"}
@@ -64,7 +64,9 @@ class MagentoInstance(models.Model):
         string="Request Timeout (s)",
         default=30,
         required=True,
-        help="How long to wait for Magento's answer to one request.",
+        help="How long one request to Magento may take, whole: connecting, sending and Magento's complete "
+        "answer. A server still answering after that is given up (an invoice sent may then exist in Magento, "
+        "and is looked up before it is sent again).",
         tracking=True,
     )
     verify_tls = fields.Boolean(
@@ -301,16 +303,47 @@ class MagentoInstance(models.Model):
 
     @api.constrains("url")
     def _check_url(self):
+        # The messages never repeat the URL: it may hold a password.
         for instance in self:
-            url = (instance.url or "").strip()
-            if not url.startswith(("http://", "https://")) or "/rest" in url.split("//", 1)[-1].split("?")[0]:
-                raise ValidationError(
-                    self.env._(
-                        "The shop base URL of %(name)s must start with http:// or https:// and "
-                        "stop before /rest, for example https://shop.example.com.",
-                        name=instance.name,
-                    )
-                )
+            problem = url_problem(instance.url)
+            if not problem:
+                continue
+            sentences = {
+                "scheme": self.env._(
+                    "The shop base URL of %(name)s must start with http:// or https://, for example "
+                    "https://shop.example.com.",
+                    name=instance.name,
+                ),
+                "malformed": self.env._(
+                    "The shop base URL of %(name)s is not a well-formed address (an unclosed [ of an IPv6 address?).",
+                    name=instance.name,
+                ),
+                "credentials": self.env._(
+                    "The shop base URL of %(name)s must not hold a user name or password: the Magento keys go in "
+                    "the instance's credentials. Enter the URL again without them.",
+                    name=instance.name,
+                ),
+                "host": self.env._(
+                    "The shop base URL of %(name)s has no valid host name (a space, or a character that no "
+                    "host name has?).",
+                    name=instance.name,
+                ),
+                "port": self.env._(
+                    "The shop base URL of %(name)s has a port that is not a number from 1 to 65535.",
+                    name=instance.name,
+                ),
+                "rest": self.env._(
+                    "The shop base URL of %(name)s must stop before /rest, for example https://shop.example.com: "
+                    "the export adds /rest/<store code>/V1/... itself.",
+                    name=instance.name,
+                ),
+                "query": self.env._(
+                    "The shop base URL of %(name)s must not hold a query (?...) or a fragment (#...), for example "
+                    "https://shop.example.com.",
+                    name=instance.name,
+                ),
+            }
+            raise ValidationError(sentences[problem[0]])
 
     # ------------------------------------------------------------------
     # Client

@@ -1,4 +1,5 @@
 import socket
+import time
 
 from psycopg2 import IntegrityError
 
@@ -7,6 +8,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from ..export.const import LOCK_NAMESPACE
 from .common import MagentoTestCommon
 
 
@@ -41,6 +43,22 @@ class TestMagentoInstance(MagentoTestCommon):
         for url in ("shop.example.com", "https://shop.example.com/rest/V1"):
             with self.subTest(url=url), self.assertRaises(ValidationError):
                 self.instance.copy({"url": url})
+
+    def test_every_url_the_client_cannot_use_is_refused_in_words(self):
+        """Issue 22: accepted before, or refused with a raw ValueError; a
+        password in the URL is never repeated."""
+        for url, words in (
+            ("https://shop.example.com/REST", "must stop before /rest"),
+            ("https://shop.example.com/?a=/rest", "must not hold a query"),
+            ("https://shop example.com", "has no valid host name"),
+            ("http://[::1", "is not a well-formed address"),
+            ("http://admin:s3cret@shop.example.com", "must not hold a user name or password"),
+        ):
+            with self.subTest(url=url), self.assertRaises(ValidationError) as error:
+                self.instance.copy({"url": url})
+            self.assertIn(words, str(error.exception))
+            self.assertNotIn("s3cret", str(error.exception))
+        self.instance.copy({"url": "http://[::1]:8280"})
 
     def test_payment_method_form_and_unique_code(self):
         with Form(self.env["magento.payment.method"]) as form:
@@ -232,3 +250,87 @@ class TestMagentoInstance(MagentoTestCommon):
         self.assertEqual((self.instance.order_count, self.instance.invoice_count), (1, 1))
         action = self.instance.action_view_invoices()
         self.assertEqual(self.env["account.move"].search(action["domain"]).magento_sale_order_id, sale_order)
+
+
+@tagged("post_install", "-at_install")
+class TestHostileServer(MagentoTestCommon):
+    """Issue 22: a server that is not Magento, or that will not stop answering,
+    stops the run as the address's problem, spends no attempt and holds no lock."""
+
+    def _held_locks(self):
+        self.env.cr.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND classid = %s",
+            [LOCK_NAMESPACE],
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _two_invoices(self):
+        self.instance.export_concurrency = 1
+        orders, moves = [], self.env["account.move"]
+        for _ in range(2):
+            sale_order, order = self._magento_order()
+            orders.append(order)
+            moves |= self._invoice(sale_order)
+        return moves, orders
+
+    def test_a_site_answering_html_200_to_everything_is_the_address(self):
+        moves, _orders = self._two_invoices()
+        self.magento.inject("html", status=200, times=None)
+        received = len(self.magento.requests())
+        log = self._bulk_export()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("answered HTTP 200 with an HTML page", log.summary)
+        self.assertIn("Check the shop base URL", log.summary)
+        self.assertEqual(len(self.magento.requests()) - received, 1, "the run stopped at the first answer")
+        self.assertEqual(moves.mapped("magento_export_attempts"), [0, 0])
+        self.assertFalse(any(moves.mapped("magento_export_sent_at")), "no document left waiting")
+        self.assertEqual(self._held_locks(), 0)
+        self.magento.clear_faults()
+        self._bulk_export()
+        self.assertTrue(all(moves.mapped("magento_invoice_id")), "exported once the address answers")
+
+    def test_a_post_to_no_route_is_the_address_not_a_missing_order(self):
+        moves, _orders = self._two_invoices()
+        self.magento.inject("error", status=404, method="POST", body={"message": "Request does not match any route."})
+        log = self._bulk_export()
+        self.assertEqual(log.state, "failed")
+        self.assertIn("Magento has no REST route at", log.summary)
+        self.assertNotIn("Magento Order ID", log.summary)
+        self.assertEqual(moves.mapped("magento_export_attempts"), [0, 0])
+        self.assertFalse(any(moves.mapped("magento_export_sent_at")))
+        self.assertEqual(self._held_locks(), 0)
+
+    def test_a_trickling_answer_is_given_up_at_the_timeout_and_looked_up(self):
+        self.instance.timeout = 1
+        moves, orders = self._two_invoices()
+        self.magento.inject("trickle", method="POST", seconds=0.2)
+        self.addCleanup(self.magento.release_hangs)
+        started = time.monotonic()
+        log = self._bulk_export()
+        self.assertLess(time.monotonic() - started, 8, "not held by a server that never stops")
+        self.assertIn("Magento did not finish answering within 1 seconds", "\n".join(log.line_ids.mapped("message")))
+        waiting = moves.filtered("magento_export_sent_at")
+        self.assertEqual(len(waiting), 1, "Magento may hold it: outcome unknown, looked up next time")
+        self.assertEqual(self._held_locks(), 0)
+        self.magento.release_hangs()
+        self._bulk_export()
+        for order in orders:
+            self.assertEqual(len(self.magento.store.order_invoices(order["entity_id"])), 1)
+        self.assertTrue(all(moves.mapped("magento_invoice_id")))
+        self.assertFalse(moves.filtered("magento_export_sent_at"))
+
+    def test_a_huge_answer_is_cut_off_and_said(self):
+        moves, orders = self._two_invoices()
+        self.magento.inject("huge", method="POST", size=100 * 1024 * 1024)
+        log = self._bulk_export()
+        self.assertIn("Magento's answer exceeded 64 MB", log.summary)
+        self.assertEqual(moves.mapped("magento_export_attempts"), [0, 0])
+        self.assertEqual(
+            len(moves.filtered("magento_export_sent_at")), 1, "Magento may hold it: looked up before it is sent again"
+        )
+        self.assertEqual(self._held_locks(), 0)
+        self._bulk_export()
+        for order in orders:
+            self.assertEqual(len(self.magento.store.order_invoices(order["entity_id"])), 1)
+        self.assertTrue(all(moves.mapped("magento_invoice_id")))
+        self.assertFalse(moves.filtered("magento_export_sent_at"))
