@@ -91,9 +91,65 @@ class MagentoExportBackground(models.AbstractModel):
             root = Channel.search([("complete_name", "=", "root")], limit=1)
             Channel.create({"name": "magento", "parent_id": root.id})
 
+    def _take_up_interrupted(self, log):
+        """A background run whose process died (``log``, just marked
+        Interrupted): with queue_job, its own job, left Started by the dead
+        worker (queue_job 18.0 requeues no such job), is set pending again, the
+        same record with the same identity key, and runs the log again from
+        where it stopped; after ``max_retries`` tries it is failed instead.
+        Never twice at once: this is called only for a log whose lock no one
+        holds, and the job's run takes that lock first. Returns the end of the
+        log's summary, or None (nothing taken up here)."""
+        if not log.queued_move_ids or not self._queue_job_ready():
+            return None
+        from odoo.addons.queue_job.job import Job
+
+        records = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("model_name", "=", self._name),
+                    ("method_name", "=", "_run_queued_log"),
+                    ("state", "in", ("pending", "enqueued", "started")),
+                ]
+            )
+            .filtered(lambda rec: list(rec.args or ()) == [log.id])
+        )
+        if not records or records.filtered(lambda rec: rec.state != "started"):
+            return None  # none left by a dead worker, or one already waiting to run the log
+        job = Job.load(self.env, records[0].uuid)
+        tries = job.retry + 1  # the dead worker's perform() never stored its try
+        if job.max_retries and tries >= job.max_retries:
+            job.set_failed(
+                exc_name="MagentoWorkerDied",
+                exc_message=f"Magento export: its worker died {tries} times; requeue the job by hand "
+                "once the cause is found.",
+            )
+            job.store()
+            return self.env._(
+                "its job %(job)s is not queued again: its worker died on each of its %(tries)s tries. Once the cause "
+                "is found (the server log of that moment), open the job (Job Queue > Queue > Jobs) and Requeue Job.",
+                job=job.uuid,
+                tries=tries,
+            )
+        job.retry = tries
+        job.set_pending(
+            result=f"Its worker died: queued again (try {tries + 1} of {job.max_retries})", reset_retry=False
+        )
+        job.store()
+        return self.env._(
+            "its job %(job)s is queued again (try %(attempt)s of %(max)s) and takes up what is left.",
+            job=job.uuid,
+            attempt=tries + 1,
+            max=job.max_retries,
+        )
+
     @api.model
     def _cron_run_queued(self):
-        """The scheduled runner: every queued log, oldest first."""
+        """The scheduled runner: every queued log, oldest first, once the runs
+        whose process died are closed (and, with queue_job, their jobs queued again)."""
+        self.env["magento.process.log"]._close_interrupted_runs()
         for log in self.env["magento.process.log"].sudo().search([("state", "=", "queued")], order="id"):
             self._run_queued_log(log.id)
 

@@ -126,21 +126,20 @@ class MagentoProcessLog(models.Model):
             [LOG_LOCK_NAMESPACE, running.ids],
         )
         alive = {row[0] for row in self.env.cr.fetchall()}
+        exporter = self.env["magento.invoice.exporter"]
         for log in running.filtered(lambda rec: rec.id not in alive):
             seen = log.last_seen or log.start_date
             try:
-                # Two runs starting at once meet the same dead log: one closes it.
+                # Two runs starting at once meet the same dead log: one closes it
+                # (and takes up its job: the log's write comes first).
                 with self.env.cr.savepoint():
-                    log.write(
-                        {
-                            "state": "interrupted",
-                            "end_date": seen,
-                            "summary": self.env._(
-                                "Interrupted: the run was last seen at %(time)s (UTC), then its Odoo process ended. "
-                                "What it had recorded is kept; the next run takes up what is left.",
-                                time=fields.Datetime.to_string(seen),
-                            ),
-                        }
+                    log.write({"state": "interrupted", "end_date": seen})
+                    then = exporter._take_up_interrupted(log) or self.env._("the next run takes up what is left.")
+                    log.summary = self.env._(
+                        "Interrupted: the run was last seen at %(time)s (UTC), then its Odoo process ended. "
+                        "What it had recorded is kept; %(then)s",
+                        time=fields.Datetime.to_string(seen),
+                        then=then,
                     )
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 log.invalidate_recordset()

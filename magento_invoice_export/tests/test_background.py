@@ -7,12 +7,13 @@ from unittest.mock import patch
 from odoo.tests import Form, tagged
 
 try:
-    from odoo.addons.queue_job.job import identity_exact
+    from odoo.addons.queue_job.job import Job, identity_exact
     from odoo.addons.queue_job.tests.common import trap_jobs
 except ImportError:  # queue_job is optional: its tests skip below
-    identity_exact = trap_jobs = None
+    Job = identity_exact = trap_jobs = None
 
 from ..export import const
+from ..models.magento_process_log import LOG_LOCK_NAMESPACE
 from .common import MagentoTestCommon
 
 
@@ -128,3 +129,54 @@ class TestBackgroundQueueJob(BackgroundCommon):
         jobs = self.env["queue.job"].sudo().search([("channel", "=", "root.magento"), ("state", "=", "pending")])
         self.assertEqual(len(jobs), 1, "the identity key keeps one job per batch")
         self.assertEqual(jobs.args, [log.id])
+
+    def _job_of(self, log):
+        jobs = self.env["queue.job"].sudo().search([("channel", "=", "root.magento")])
+        return jobs.filtered(lambda job: list(job.args) == [log.id])
+
+    def _worker_dies(self, log):
+        """queue_job's worker took the job and began the run, then was killed:
+        the job stays Started, the log Running, and no one holds the run's lock."""
+        record = self._job_of(log)
+        job = Job.load(self.env, record.uuid)
+        job.set_started()
+        job.store()
+        log.sudo().write({"state": "running"})  # as the run left it (runs alone write logs)
+        return record
+
+    def test_a_job_whose_worker_died_is_run_again_with_the_same_identity(self):
+        log = self._bulk_export()
+        record = self._worker_dies(log)
+        identity = record.identity_key
+        self.env["magento.invoice.exporter"]._cron_run_queued()  # the hourly runner checks for interrupted runs
+        self.assertEqual(log.state, "interrupted")
+        self.assertIn(f"its job {record.uuid} is queued again (try 2 of 5) and takes up what is left", log.summary)
+        self.assertEqual(record.state, "pending", "the same job, queued again")
+        self.assertEqual(record.retry, 1, "the dead run counts as a try")
+        jobs = self.env["queue.job"].sudo().search([("identity_key", "=", identity)])
+        self.assertEqual(jobs, record, "no second job")
+        self.assertEqual(self._posts(), 0)
+        Job.load(self.env, record.uuid).perform()
+        self.assertEqual((log.state, log.exported_count), ("done", 3))
+        self.assertEqual(self._posts(), 3)
+        self.env["magento.invoice.exporter"]._cron_run_queued()
+        self.assertEqual(record.state, "pending", "a finished run is never queued again")
+        self.assertEqual(self._posts(), 3)
+
+    def test_a_job_whose_worker_lives_is_left_alone(self):
+        log = self._bulk_export()
+        record = self._worker_dies(log)
+        with self.env.registry.cursor() as other:  # the worker is alive after all: it holds the run's lock
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [LOG_LOCK_NAMESPACE, log.id])
+            self.env["magento.invoice.exporter"]._cron_run_queued()
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", [LOG_LOCK_NAMESPACE, log.id])
+        self.assertEqual((log.state, record.state), ("running", "started"), "never twice at once")
+
+    def test_a_job_whose_worker_keeps_dying_fails_after_its_tries(self):
+        log = self._bulk_export()
+        record = self._worker_dies(log)
+        record.with_context(_job_edit_sentinel=record.EDIT_SENTINEL).write({"retry": record.max_retries - 1})
+        self.env["magento.invoice.exporter"]._cron_run_queued()
+        self.assertEqual((log.state, record.state), ("interrupted", "failed"))
+        self.assertIn("its worker died", record.exc_message)
+        self.assertIn("not queued again", log.summary)
