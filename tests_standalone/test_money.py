@@ -287,3 +287,15 @@ def test_orders_taken_at_once_by_several_workers_are_read_once(shop, client):
         thread.join()
     assert taken == {o["entity_id"]: o["entity_id"] for o in orders}
     assert reader.requests == 1
+
+
+def test_a_group_read_ahead_serves_its_documents(shop, client):
+    from magento_export.order_reader import OrderReader
+
+    orders = [shop.add_order([("RM-TEE", 1)]) for _ in range(3)]
+    reader = OrderReader()
+    (read,) = reader.plan(o["entity_id"] for o in orders)
+    assert read.magento_order_id is read, "its own key: it waits for no order's requests"
+    read.send(client)
+    assert [reader.take(client, o["entity_id"])["entity_id"] for o in orders] == [o["entity_id"] for o in orders]
+    assert reader.requests == 1

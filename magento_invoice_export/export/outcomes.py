@@ -30,9 +30,8 @@ class MagentoExportOutcomes(models.AbstractModel):
         invoice becomes Not Exportable with that reason until it is corrected.
         """
         message = self.env._("Not sent: %(problem)s", problem=problem)
-        if advice:
-            message = f"{message} {advice}"
-        # The problem says what to do; it needs a person either way.
+        # The problem says what to do (or its advice does, shown apart); it
+        # needs a person either way.
         failure = {
             "magento_last_error": message[:500],
             "magento_advice": advice or problem,

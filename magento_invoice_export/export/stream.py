@@ -17,7 +17,7 @@ from odoo import fields
 from odoo.tools import split_every
 
 from ..magento_client import MagentoError
-from ..magento_export.order_reader import OrderReader
+from ..magento_export.order_reader import GroupRead, OrderReader
 from ..magento_export.pipeline import InFlight, NotSent
 from ..magento_export.policy import EXPORTABLE
 from ..magento_export.sender import NumbersLookup, export_document
@@ -82,7 +82,7 @@ class DocumentStream:
     def send(self, job):
         if not hasattr(self.local, "client"):
             self.local.client = self.client_factory()
-        if isinstance(job, NumbersLookup):
+        if isinstance(job, (NumbersLookup, GroupRead)):
             return job.send(self.local.client)
         try:
             return export_document(self.local.client, job)
@@ -114,7 +114,8 @@ class DocumentStream:
             for job in batch.jobs:
                 self.batch_of[job.move_id] = batch
                 self.travelling[job.move_id] = (batch.by_id[job.move_id], job)
-            return batch.jobs
+            # The orders' reads first: they travel while earlier requests do.
+            return batch.reads + batch.jobs
         return None
 
     def before_send(self, job):
@@ -154,6 +155,8 @@ class DocumentStream:
 
     def received(self, job, result, error):
         """An answer (or a job the stopped run never sent)."""
+        if isinstance(job, GroupRead):
+            return  # a failed read is left to the documents, which read again
         if isinstance(job, NumbersLookup):
             if error is not None and not isinstance(error, NotSent):
                 _logger.info("Magento: numbers of new %s not learned now (%s)", job.kind, error)
@@ -191,7 +194,7 @@ class DocumentStream:
     def forget_unsent(self):
         """Jobs the stopped run never handed to a worker."""
         for job in self.runner.unsent:
-            if isinstance(job, NumbersLookup):
+            if isinstance(job, (NumbersLookup, GroupRead)):
                 continue
             batch = self.batch_of.get(job.move_id)
             if batch is not None and job.move_id in self.travelling:
@@ -230,10 +233,10 @@ class DocumentStream:
                 return self.instance._explain_error(error)
             jobs = self.refuse(moves, jobs, refused)
             if jobs:
-                self.orders.plan(job.magento_order_id for job in jobs if job.money is not None)
                 for job in jobs:
                     job.orders = self.orders
                 batch = Batch(locked, moves, jobs)
+                batch.reads = self.orders.plan(job.magento_order_id for job in jobs if job.money is not None)
             return batch
         finally:
             if batch is None:
@@ -303,3 +306,4 @@ class Batch:
         self.marked = set()  # ids marked "outcome unknown" before sending
         self.unsent = []  # marked, then never sent (the run stopped)
         self.exported = []  # (job, result), committed
+        self.reads = []  # its orders' reads (order_reader.GroupRead), sent ahead of its jobs

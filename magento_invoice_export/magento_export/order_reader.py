@@ -10,6 +10,7 @@ the first one changed it.
 """
 
 import threading
+from dataclasses import dataclass
 
 # Filters in one search: magento_client.calls.MAX_FILTERS (single-digit
 # indexes sign alike on every Magento version).
@@ -30,7 +31,9 @@ class OrderReader:
         self.requests = 0  # searches made (for the benchmark)
 
     def plan(self, order_ids):
-        """Group the orders not planned yet (Odoo's thread, as a batch opens)."""
+        """Group the orders not planned yet (Odoo's thread, as a batch opens);
+        a :class:`GroupRead` per new group, to send ahead of the documents."""
+        reads = []
         with self._lock:
             new = list(dict.fromkeys(int(i) for i in order_ids if int(i) not in self._group_of))
             for start in range(0, len(new), self.group_size):
@@ -39,6 +42,18 @@ class OrderReader:
                 self._left[group] = len(group)
                 for order_id in group:
                     self._group_of[order_id] = group
+                reads.append(GroupRead(self, group))
+        return reads
+
+    def read(self, client, group):
+        """Read a group ahead of its documents, unless a taker did or does."""
+        with self._lock:
+            lock = self._group_locks.get(group)
+        if lock is None:
+            return
+        with lock:
+            if group not in self._done:
+                self._read_group(client, group)
 
     def take(self, client, order_id):
         """The order as Magento holds it now, for one document (a worker thread)."""
@@ -69,3 +84,21 @@ class OrderReader:
                 if int(order.get("entity_id") or 0) in group:
                     self._read[int(order["entity_id"])] = order
             self._done.add(group)
+
+
+@dataclass(eq=False)
+class GroupRead:
+    """A group's search, travelling ahead of its documents' requests among the
+    run's others (as the numbers' look-up does): its documents then find
+    their orders read."""
+
+    reader: OrderReader
+    group: tuple
+    may_post = False  # it creates nothing: no outcome-unknown mark
+
+    @property
+    def magento_order_id(self):
+        return self  # its own key: it waits for no order's requests
+
+    def send(self, client):
+        self.reader.read(client, self.group)
