@@ -72,75 +72,86 @@ class MagentoExportAdvice(models.AbstractModel):
     def _money_problem(self, move, job, error):
         """``(message, advice)`` for a document not sent because Magento's money
         would differ (magento_export/money.AmountMismatch), with both figures."""
+        words = {
+            "currency": self._money_currency,
+            "unsupported": self._money_unsupported,
+            "refused": self._money_refused,
+            "bundle": self._money_bundle,
+            "rate": self._money_rate,
+        }.get(error.reason, self._money_total)
+        return words(move, job, error)
+
+    def _money_currency(self, move, job, error):
+        return (
+            self.env._(
+                "this document is in %(odoo)s and the Magento order in %(magento)s: Magento records only the "
+                "order's currency.",
+                odoo=error.currency,
+                magento=error.detail,
+            ),
+            self.env._("Make the document in the order's currency, or correct it with a credit note."),
+        )
+
+    def _money_unsupported(self, move, job, error):
+        return (
+            self.env._(
+                "the Magento order uses %(features)s, and the export cannot check such amounts to the cent.",
+                features=error.detail,
+            ),
+            self.env._(
+                "Create the document in Magento's admin, then have a Magento manager link it by hand "
+                "(Magento Info tab)."
+            ),
+        )
+
+    def _money_refused(self, move, job, error):
+        return (
+            self.env._("Magento would refuse its amounts: %(words)s", words=error.detail),
+            self.env._(
+                "Correct the credit note's shipping line to at most what Magento has left to refund, then export again."
+            ),
+        )
+
+    def _money_bundle(self, move, job, error):
+        return (
+            self.env._(
+                "it refunds amounts only, and the Magento order has a dynamic-price bundle: Magento would "
+                "record that bundle as returned."
+            ),
+            self.env._(
+                "Create this credit memo in Magento's admin, then have a Magento manager link it by hand; or "
+                "add the goods it refunds to the credit note."
+            ),
+        )
+
+    def _money_rate(self, move, job, error):
+        return (
+            self.env._(
+                "Magento takes refunded amounts in the order's base currency, and no such amount converts "
+                "to exactly %(odoo)s at the order's rate.",
+                odoo=move.currency_id.format(error.odoo),
+            ),
+            self.env._("Change the credit note's shipping or extra lines by a cent, then export again."),
+        )
+
+    def _money_total(self, move, job, error):
+        """Magento's figure is not Odoo's: both, and Magento's parts."""
         currency = move.currency_id
-        refund = job.is_creditmemo
-        if error.reason == "currency":
-            return (
-                self.env._(
-                    "this document is in %(odoo)s and the Magento order in %(magento)s: Magento records only the "
-                    "order's currency.",
-                    odoo=error.currency,
-                    magento=error.detail,
-                ),
-                self.env._("Make the document in the order's currency, or correct it with a credit note."),
-            )
-        if error.reason == "unsupported":
-            return (
-                self.env._(
-                    "the Magento order uses %(features)s, and the export cannot check such amounts to the cent.",
-                    features=error.detail,
-                ),
-                self.env._(
-                    "Create the document in Magento's admin, then have a Magento manager link it by hand "
-                    "(Magento Info tab)."
-                ),
-            )
-        if error.reason == "refused":
-            return (
-                self.env._("Magento would refuse its amounts: %(words)s", words=error.detail),
-                self.env._(
-                    "Correct the credit note's shipping line to at most what Magento has left to refund, then "
-                    "export again."
-                ),
-            )
-        if error.reason == "bundle":
-            return (
-                self.env._(
-                    "it refunds amounts only, and the Magento order has a dynamic-price bundle: Magento would "
-                    "record that bundle as returned."
-                ),
-                self.env._(
-                    "Create this credit memo in Magento's admin, then have a Magento manager link it by hand; or "
-                    "add the goods it refunds to the credit note."
-                ),
-            )
-        if error.reason == "rate":
-            return (
-                self.env._(
-                    "Magento takes refunded amounts in the order's base currency, and no such amount converts "
-                    "to exactly %(odoo)s at the order's rate.",
-                    odoo=currency.format(error.odoo),
-                ),
-                self.env._("Change the credit note's shipping or extra lines by a cent, then export again."),
-            )
-        parts = ", ".join(f"{name} {currency.format(amount)}" for name, amount in error.parts)
-        if refund:
+        parts = ", ".join(f"{name} {currency.format(amount)}" for name, amount in error.parts) or "-"
+        figures = {"magento": currency.format(error.magento), "odoo": currency.format(error.odoo), "parts": parts}
+        if job.is_creditmemo:
             return (
                 self.env._(
                     "Magento would refund %(magento)s where this credit note says %(odoo)s (Magento: %(parts)s).",
-                    magento=currency.format(error.magento),
-                    odoo=currency.format(error.odoo),
-                    parts=parts or "-",
+                    **figures,
                 ),
                 self.env._("Correct the credit note's quantities or amounts, then export again."),
             )
         problem = self.env._(
             "Magento would invoice %(magento)s where this invoice says %(odoo)s, a difference of %(diff)s "
             "(Magento: %(parts)s). Magento invoices at the order's prices, taxes and discounts.",
-            magento=currency.format(error.magento),
-            odoo=currency.format(error.odoo),
             diff=currency.format(abs(error.magento - error.odoo)),
-            parts=parts or "-",
+            **figures,
         )
         if job.left_out:
             problem += " " + self.env._("Magento's invoice would not carry: %(lines)s.", lines="; ".join(job.left_out))

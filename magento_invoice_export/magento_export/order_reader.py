@@ -45,7 +45,7 @@ class OrderReader:
                 reads.append(GroupRead(self, group))
         return reads
 
-    def read(self, client, group):
+    def read_ahead(self, client, group):
         """Read a group ahead of its documents, unless a taker did or does."""
         with self._lock:
             lock = self._group_locks.get(group)
@@ -101,4 +101,4 @@ class GroupRead:
         return self  # its own key: it waits for no order's requests
 
     def send(self, client):
-        self.reader.read(client, self.group)
+        self.reader.read_ahead(client, self.group)
