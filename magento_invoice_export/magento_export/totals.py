@@ -205,6 +205,26 @@ def _whole(item, qty):
     return qty if qty > 0 else 0.0
 
 
+TAX_STEMS = ("tax", "base_tax", "discount_tax_compensation", "base_discount_tax_compensation")
+
+
+def _tax_share(item, qty, available, suffixes, rounders):
+    """``(tax, base tax, compensation, base compensation)`` a document takes of
+    one item: what is left of each (``<stem>_<from>`` less ``<stem>_<done>``:
+    an invoice takes from ``_amount`` less ``_invoiced``, a credit memo from
+    ``_invoiced`` less ``_refunded``), all of it when the item is the last
+    (``available`` None), else ``qty``'s share, rounded with the document's
+    deltas in this order (Invoice/Total/Tax.php, Creditmemo/Total/Tax.php)."""
+    origin, done = suffixes
+    share = []
+    for stem in TAX_STEMS:
+        left = _f(item, f"{stem}_{origin}") - _f(item, f"{stem}_{done}")
+        if available is not None:
+            left = rounders["base" if stem.startswith("base_") else "regular"].round(left / available * qty)
+        share.append(left)
+    return share
+
+
 # ---------------------------------------------------------------- invoices
 def invoice_totals(order, requested):
     """The totals of the invoice ``POST /V1/order/:id/invoice`` would create
@@ -314,22 +334,11 @@ def _invoice_tax(order, lines, last, is_last, rounders, totals):
         ordered = _f(item, "qty_ordered")
         if not ((_f(item, "tax_amount") or _f(item, "discount_tax_compensation_amount")) and ordered) or qty <= 0:
             continue
-        item_tax = _f(item, "tax_amount") - _f(item, "tax_invoiced")
-        base_item_tax = _f(item, "base_tax_amount") - _f(item, "base_tax_invoiced")
-        item_comp = _f(item, "discount_tax_compensation_amount") - _f(item, "discount_tax_compensation_invoiced")
-        base_item_comp = _f(item, "base_discount_tax_compensation_amount") - _f(
-            item, "base_discount_tax_compensation_invoiced"
+        available = None if last[id(item)] else ordered - _f(item, "qty_invoiced")
+        share = _tax_share(item, qty, available, ("amount", "invoiced"), rounders)
+        tax, base_tax, compensation, base_compensation = (
+            total + part for total, part in zip((tax, base_tax, compensation, base_compensation), share, strict=True)
         )
-        if not last[id(item)]:
-            available = ordered - _f(item, "qty_invoiced")
-            item_tax = rounders["regular"].round(item_tax / available * qty)
-            base_item_tax = rounders["base"].round(base_item_tax / available * qty)
-            item_comp = rounders["regular"].round(item_comp / available * qty)
-            base_item_comp = rounders["base"].round(base_item_comp / available * qty)
-        tax += item_tax
-        base_tax += base_item_tax
-        compensation += item_comp
-        base_compensation += base_item_comp
     allowed_comp = _f(order, "discount_tax_compensation_amount") - _f(order, "discount_tax_compensation_invoiced")
     base_allowed_comp = _f(order, "base_discount_tax_compensation_amount") - _f(
         order, "base_discount_tax_compensation_invoiced"
@@ -520,27 +529,14 @@ def _creditmemo_shipping(order, request, totals):
 def _creditmemo_tax(order, request, lines, last, is_last, shipping_excl, rounders, totals):
     tax = base_tax = compensation = base_compensation = 0.0
     for item, qty in lines:
-        if qty <= 0:
-            continue
         invoiced = _f(item, "qty_invoiced")
-        if not invoiced:
+        if qty <= 0 or not invoiced:
             continue
-        item_tax = _f(item, "tax_invoiced") - _f(item, "tax_refunded")
-        base_item_tax = _f(item, "base_tax_invoiced") - _f(item, "base_tax_refunded")
-        item_comp = _f(item, "discount_tax_compensation_invoiced") - _f(item, "discount_tax_compensation_refunded")
-        base_item_comp = _f(item, "base_discount_tax_compensation_invoiced") - _f(
-            item, "base_discount_tax_compensation_refunded"
+        available = None if last[id(item)] else invoiced - _f(item, "qty_refunded")
+        share = _tax_share(item, qty, available, ("invoiced", "refunded"), rounders)
+        tax, base_tax, compensation, base_compensation = (
+            total + part for total, part in zip((tax, base_tax, compensation, base_compensation), share, strict=True)
         )
-        if not last[id(item)]:
-            available = invoiced - _f(item, "qty_refunded")
-            item_tax = rounders["regular"].round(item_tax / available * qty)
-            base_item_tax = rounders["base"].round(base_item_tax / available * qty)
-            item_comp = rounders["regular"].round(item_comp / available * qty)
-            base_item_comp = rounders["base"].round(base_item_comp / available * qty)
-        tax += item_tax
-        base_tax += base_item_tax
-        compensation += item_comp
-        base_compensation += base_item_comp
     shipping_tax, base_shipping_tax, partial = _creditmemo_shipping_tax(order, request, shipping_excl, rounders)
     totals.shipping_tax = shipping_tax[0] + shipping_tax[1]
     tax += shipping_tax[0]
