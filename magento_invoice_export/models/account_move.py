@@ -161,7 +161,7 @@ class AccountMove(models.Model):
         string="Totals Differ",
         copy=False,
         readonly=True,
-        help="Magento's credit memo total differs from this credit note's: both figures are given.",
+        help="Magento's total for this document differs from Odoo's (seen after sending): both figures are given.",
     )
     magento_exported_items = fields.Json(
         copy=False,
