@@ -127,14 +127,14 @@ class MagentoOrderImporter(models.AbstractModel):
                 store_id=None if increment_ids else store_id,
                 page_size=page_size,
             )
+            latest = ""
             for orders in pages:
                 seen.update(order.get("increment_id") for order in orders)
-                latest = max((o.get("updated_at") or "" for o in orders), default="")
-                if updated_since and latest > fields.Datetime.to_string(instance.last_order_update or updated_since):
-                    # Committed with the page: a later failure re-reads only what came after.
-                    instance.sudo().last_order_update = latest
+                latest = max([latest] + [o.get("updated_at") or "" for o in orders])
                 self._import_page(instance, store_id, orders, log, counts)
                 exporter._commit()
+            if updated_since:
+                self._advance_mark(instance, updated_since, latest, counts.get("retry_from"))
         except MagentoError as error:
             stop = instance._explain_error(error)
         except (UserError, ValueError) as error:
@@ -161,6 +161,24 @@ class MagentoOrderImporter(models.AbstractModel):
         )
         exporter._commit()
         return log
+
+    def _advance_mark(self, instance, updated_since, latest, retry_from):
+        """The scheduled import's mark (*Orders Imported Up To*), once the
+        whole listing was read: the latest ``updated_at`` seen, but never past
+        an order it could not import for a reason Odoo must fix (a product,
+        a tax, a pricelist: ``retry_from``, the earliest such order's
+        ``updated_at``), which the next scheduled import then reads again.
+
+        Pages follow ``entity_id``, not ``updated_at``: an order changed later
+        may come on an earlier page than one changed before it, so the mark
+        moves only once every page was read (a page that fails leaves it where
+        it was, and the next import reads it all again; what it imported
+        already is skipped). Magento's filter is ``updated_at >= mark``.
+        Orders Magento holds back (on hold, pending payment) are passed: Magento
+        changes their ``updated_at`` when it moves them on."""
+        mark = min(filter(None, [latest, retry_from]), default="")
+        if mark > fields.Datetime.to_string(instance.last_order_update or updated_since):
+            instance.sudo().last_order_update = mark
 
     def _import_after_commit(self, instance, increment_ids, since, page_size, updated_since=None):
         instance_id = instance.id
@@ -367,9 +385,13 @@ class MagentoOrderImporter(models.AbstractModel):
         return None
 
     def _not_imported(self, order, reason, log, counts):
+        """An order refused for what Odoo lacks: the scheduled import's mark stays at it."""
         message = self.env._("Order %(ref)s not imported: %(reason)s", ref=order["increment_id"], reason=reason)
         log._add_lines([{"level": "error", "message": message}])
         counts["failed"] += 1
+        updated = order.get("updated_at") or ""
+        if updated and (not counts.get("retry_from") or updated < counts["retry_from"]):
+            counts["retry_from"] = updated
 
     def _match_products(self, order, products):
         """``({item_id: product}, [missing SKUs, as a merchant reads them]``."""

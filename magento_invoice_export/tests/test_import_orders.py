@@ -436,6 +436,57 @@ class TestImportOrders(MagentoTestCommon):
         with self.assertRaisesRegex(UserError, "Enter the Magento order numbers"):
             wizard.save().action_execute()
 
+    def _scheduled_import_in_pages_of_one(self, fail_second_page=False):
+        importer = type(self.env["magento.order.importer"])
+        original_import, original_page = importer._import_orders, importer._import_page
+        pages = []
+
+        def small_pages(this, *args, **kwargs):
+            return original_import(this, *args, page_size=1, **kwargs)
+
+        def page(this, *args, **kwargs):
+            pages.append(args)
+            if fail_second_page and len(pages) == 1:  # Magento fails the next page of the listing
+                self.magento.inject("error", method="GET", path=r"/V1/orders$", status=500, times=None)
+            return original_page(this, *args, **kwargs)
+
+        with patch.object(importer, "_import_orders", small_pages), patch.object(importer, "_import_page", page):
+            self.env["magento.order.importer"]._cron_import_orders()
+        self.magento.clear_faults()
+        return self.env["magento.process.log"].search([("operation", "=", "import_orders")], limit=1)
+
+    def test_scheduled_import_never_passes_an_order_of_a_page_that_failed(self):
+        """Pages follow entity_id: the first order was changed late, the second
+        (on the page that fails) earlier. The mark stays before the second.
+        (Dates apart from the other tests': the double keeps its orders.)"""
+        changed_late = self._magento_only_order(created_at="2032-06-01 08:00:00")
+        changed_late.update(updated_at="2032-06-01 12:00:00")
+        earlier = self._magento_only_order(created_at="2032-06-01 09:00:00")
+        self.instance.last_order_update = "2032-06-01 07:00:00"
+        log = self._scheduled_import_in_pages_of_one(fail_second_page=True)
+        self.assertEqual(log.state, "failed")
+        self.assertTrue(self._sale_order(changed_late))
+        self.assertFalse(self._sale_order(earlier))
+        self.assertEqual(fields.Datetime.to_string(self.instance.last_order_update), "2032-06-01 07:00:00")
+        self._scheduled_import_in_pages_of_one()
+        self.assertTrue(self._sale_order(earlier), "taken by the next scheduled import")
+        self.assertEqual(fields.Datetime.to_string(self.instance.last_order_update), "2032-06-01 12:00:00")
+
+    def test_scheduled_import_never_passes_an_order_it_could_not_import(self):
+        unknown = self.magento.store.add_order(
+            [{"sku": "WJ12-S-Blue", "name": "Jacket", "qty": 1, "price": 77}], created_at="2032-01-01 09:00:00"
+        )
+        later = self._magento_only_order(created_at="2032-01-01 10:00:00")
+        self.instance.last_order_update = "2032-01-01 07:00:00"
+        self._scheduled_import_in_pages_of_one()
+        self.assertTrue(self._sale_order(later))
+        self.assertEqual(fields.Datetime.to_string(self.instance.last_order_update), "2032-01-01 09:00:00")
+        jacket = self.env["product.product"].create({"name": "Jacket", "default_code": "WJ12-S-Blue"})
+        self.assertTrue(jacket)
+        self._scheduled_import_in_pages_of_one()
+        self.assertTrue(self._sale_order(unknown), "imported once its product exists")
+        self.assertEqual(fields.Datetime.to_string(self.instance.last_order_update), "2032-01-01 10:00:00")
+
     def test_scheduled_import_takes_what_was_created_or_changed_since_the_last_one(self):
         held = self._magento_only_order(state="holded", status="holded", created_at="2034-01-01 08:00:00")
         fresh = self._magento_only_order(created_at="2034-01-01 09:00:00", payment_method="klarna_pay")
