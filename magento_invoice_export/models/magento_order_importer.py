@@ -322,9 +322,12 @@ class MagentoOrderImporter(models.AbstractModel):
             )
         }
         skus = {sku for order in orders for item in order_lines(order) for sku in sku_candidates(order, item)}
+        # A SKU of several products: the one the instance's company may sell wins.
+        found = self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
+        own = instance.company_id
         products = {
             product.default_code: product
-            for product in self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
+            for product in found.sorted(lambda product: product.company_id in (own, own.browse()))
         }
         emails = {(o.get("customer_email") or "").strip().lower() for o in orders} - {""}
         partners = {}
@@ -358,6 +361,9 @@ class MagentoOrderImporter(models.AbstractModel):
                 skus=", ".join(missing),
             )
             return self._not_imported(order, reason, log, counts)
+        foreign = self._products_of_other_companies(instance, matched.values())
+        if foreign:
+            return self._not_imported(order, foreign, log, counts)
         values_of = self._sale_order_values
         try:
             with self.env.cr.savepoint():
@@ -383,6 +389,25 @@ class MagentoOrderImporter(models.AbstractModel):
         except UserError as error:
             return self._not_imported(order, error.args[0], log, counts)
         return None
+
+    def _products_of_other_companies(self, instance, products):
+        """Why an order cannot take these products (some belong to another
+        company than the instance's), or None. Said here in the merchant's
+        words, before Odoo's own refusal of the sales order would be."""
+        own = instance.company_id
+        foreign = {product for product in products if product.company_id not in (own, own.browse())}
+        reasons = [
+            self.env._(
+                "the product %(product)s belongs to the company %(company)s, and this instance's orders are "
+                "%(own)s's. Share the product (leave its Company empty) or move it to %(own)s, and import the "
+                "order again.",
+                product=product.display_name,
+                company=product.company_id.name,
+                own=own.name,
+            )
+            for product in sorted(foreign, key=lambda product: product.default_code or "")
+        ]
+        return " ".join(reasons) or None
 
     def _not_imported(self, order, reason, log, counts):
         """An order refused for what Odoo lacks: the scheduled import's mark stays at it."""

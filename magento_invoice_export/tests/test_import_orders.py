@@ -250,6 +250,26 @@ class TestImportOrders(MagentoTestCommon):
         self.assertFalse(self._sale_order(unknown))
         self.assertTrue(self._sale_order(good))
 
+    def test_a_product_of_another_company_is_named_and_the_order_waits_for_it(self):
+        other_company = self.setup_other_company()["company"]
+        jacket = self.env["product.product"].create(
+            {"name": "Jacket", "default_code": "WJ12-S-Blue", "company_id": other_company.id}
+        )
+        order = self.magento.store.add_order([{"sku": "WJ12-S-Blue", "name": "Jacket", "qty": 1, "price": 77}])
+        log = self._import(order["increment_id"])
+        self.assertEqual((log.imported_count, log.failed_count), (0, 1))
+        self.assertEqual(
+            log.line_ids.message,
+            f"Order {order['increment_id']} not imported: the product [WJ12-S-Blue] Jacket belongs to the company "
+            f"{other_company.name}, and this instance's orders are {self.env.company.name}'s. Share the product "
+            f"(leave its Company empty) or move it to {self.env.company.name}, and import the order again.",
+        )
+        self.assertFalse(self._sale_order(order))
+        jacket.company_id = False
+        log = self._import(order["increment_id"])
+        self.assertEqual(log.imported_count, 1, log.line_ids.mapped("message"))
+        self.assertEqual(self._sale_order(order).order_line.product_id, jacket)
+
     def test_order_in_a_currency_without_pricelist_is_refused(self):
         order = self._magento_only_order(currency="EUR")
         log = self._import(order["increment_id"])
