@@ -8,3 +8,4 @@ from . import test_tour
 from . import test_export_creditmemo
 from . import test_background
 from . import test_export_money
+from . import test_dashboard
