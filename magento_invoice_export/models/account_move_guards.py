@@ -16,11 +16,21 @@ class AccountMove(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_magento(self):
         for move in self:
+            if move.magento_invoice_id and move._magento_document() == "creditmemo":
+                raise UserError(
+                    self.env._(
+                        "%(name)s is credit memo %(ref)s in Magento: it cannot be deleted, or Odoo would lose the "
+                        "link while Magento keeps its credit memo. Post it again with what was exported.",
+                        name=move.name,
+                        ref=move._magento_number(),
+                    )
+                )
             if move.magento_invoice_id:
                 raise UserError(
                     self.env._(
                         "%(name)s is invoice %(ref)s in Magento: it cannot be deleted, or Odoo would lose the link "
-                        "while Magento keeps its invoice. Cancel it and correct it with a credit note.",
+                        "while Magento keeps its invoice. Post it again with what was exported and correct it with "
+                        "a credit note.",
                         name=move.name,
                         ref=move._magento_number(),
                     )
@@ -87,19 +97,38 @@ class AccountMove(models.Model):
                 )
 
     def _magento_keeps_its_invoice(self):
-        """Say, on each invoice and on screen, that Magento's invoice stays."""
+        """Say, on each document and on screen, that Magento's invoice (or credit memo) stays."""
         if not self:
             return None
-        message = self.env._(
-            "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
-            "%(names)s, post a credit note; this invoice can be posted again only with the quantities and amounts "
-            "exported.",
-            refs=", ".join(move._magento_number() for move in self),
-            names=", ".join(self.mapped("name")),
-        )
+        memos = self.filtered(lambda move: move._magento_document() == "creditmemo")
+        invoices = self - memos
+        messages = []
+        if invoices:
+            messages.append(
+                self.env._(
+                    "Magento keeps its invoice %(refs)s: Magento never deletes or changes an invoice. To correct "
+                    "%(names)s, post a credit note; this invoice can be posted again only with the quantities and "
+                    "amounts exported.",
+                    refs=", ".join(move._magento_number() for move in invoices),
+                    names=", ".join(invoices.mapped("name")),
+                )
+            )
+        if memos:
+            messages.append(
+                self.env._(
+                    "Magento keeps its credit memo %(refs)s: Magento never deletes, cancels or changes a credit "
+                    "memo. %(names)s can be posted again only with the quantities and amounts exported; to give "
+                    "back what it refunds, invoice it again.",
+                    refs=", ".join(move._magento_number() for move in memos),
+                    names=", ".join(memos.mapped("name")),
+                )
+            )
         for move in self:
-            move._message_log(body=Markup("%s") % message)
-        return _notification("warning", self.env._("Magento keeps its invoice"), message, sticky=True)
+            move._message_log(body=Markup("%s") % messages[0 if move in invoices else -1])
+        title = self.env._("Magento keeps its invoice") if invoices else self.env._("Magento keeps its credit memo")
+        if invoices and memos:
+            title = self.env._("Magento keeps its documents")
+        return _notification("warning", title, "\n".join(messages), sticky=True)
 
     def _magento_keep_what_was_sent(self):
         """Record the items and total of documents Magento holds or may hold,
@@ -126,19 +155,38 @@ class AccountMove(models.Model):
         """Why this document may not be posted as it stands (Magento holds, or
         may hold, other quantities or amounts), or False."""
         exported = {int(item): round(float(qty), 4) for item, qty in self.magento_exported_items or []}
+        if (
+            self.magento_exported_items
+            and exported != dict(self._magento_invoice_items())
+            and self._magento_document() == "creditmemo"
+        ):
+            return self.env._(
+                "%(held)s, which holds %(items)s: Magento never changes a credit memo. Post it with these quantities.",
+                held=self._magento_held(),
+                items=self._magento_describe_items(exported),
+            )
         if self.magento_exported_items and exported != dict(self._magento_invoice_items()):
             return self.env._(
                 "%(held)s, which holds %(items)s: Magento never changes an invoice. Post it with these quantities, "
-                "or cancel it and correct it with a credit note.",
+                "then correct it with a credit note.",
                 held=self._magento_held(),
                 items=self._magento_describe_items(exported),
             )
         sent = self.magento_exported_currency_id
-        if sent and (sent != self.currency_id or sent.compare_amounts(self.magento_exported_total, self.amount_total)):
+        changed = sent and (
+            sent != self.currency_id or sent.compare_amounts(self.magento_exported_total, self.amount_total)
+        )
+        if changed and self._magento_document() == "creditmemo":
             return self.env._(
                 "%(held)s; posted again it would total %(now)s, which Magento would never know: Magento never "
-                "changes a document it holds. Post it with the amounts exported, or cancel it and correct it with "
-                "a credit note.",
+                "changes a credit memo. Post it with the amounts exported.",
+                held=self._magento_held(sent.format(self.magento_exported_total)),
+                now=self.currency_id.format(self.amount_total),
+            )
+        if changed:
+            return self.env._(
+                "%(held)s; posted again it would total %(now)s, which Magento would never know: Magento never "
+                "changes an invoice. Post it with the amounts exported, then correct it with a credit note.",
                 held=self._magento_held(sent.format(self.magento_exported_total)),
                 now=self.currency_id.format(self.amount_total),
             )
@@ -204,7 +252,8 @@ class AccountMove(models.Model):
         if forged:
             raise AccessError(
                 self.env._(
-                    "The Magento fields of an invoice (%(fields)s) are kept by the export; use its buttons.",
+                    "The Magento fields of an invoice or credit note (%(fields)s) are kept by the export; use its "
+                    "buttons.",
                     fields=", ".join(sorted(forged)),
                 )
             )
@@ -220,7 +269,8 @@ class AccountMove(models.Model):
         if MAGENTO_WRITABLE & set(vals):
             raise AccessError(
                 self.env._(
-                    "The Magento fields of an invoice (%(fields)s) are kept by the export; use its buttons.",
+                    "The Magento fields of an invoice or credit note (%(fields)s) are kept by the export; use its "
+                    "buttons.",
                     fields=", ".join(sorted(MAGENTO_WRITABLE & set(vals))),
                 )
             )

@@ -4,7 +4,7 @@ What Magento received is read from the double's journal and store; what the
 accountant sees from the credit note, its chatter and the process log.
 """
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import MagentoTestCommon
@@ -387,6 +387,38 @@ class TestExportCreditMemo(MagentoTestCommon):
         self.assertEqual(float(memo["grand_total"]), 6.0)
 
     # ------------------------------------------------------------ who may
+    def test_what_magento_holds_is_said_of_the_credit_memo_not_an_invoice(self):
+        invoice, _magento_order = self._exported_invoice()
+        credit_note = self._credit_note(invoice, quantities={self.product_bag: 1}, drop=(self.product_hoodie,))
+        credit_note.action_magento_export_invoice()
+        ref = credit_note.magento_invoice_ref
+        self.assertTrue(ref, credit_note.magento_last_error)
+        action = credit_note.button_draft()
+        message = action["params"]["message"]
+        self.assertEqual(action["params"]["title"], "Magento keeps its credit memo")
+        self.assertEqual(
+            message,
+            f"Magento keeps its credit memo {ref}: Magento never deletes, cancels or changes a credit memo. "
+            f"{credit_note.name} can be posted again only with the quantities and amounts exported; to give "
+            "back what it refunds, invoice it again.",
+        )
+        with self.assertRaises(UserError) as caught:
+            credit_note.unlink()
+        self.assertEqual(
+            str(caught.exception),
+            f"{credit_note.name} is credit memo {ref} in Magento: it cannot be deleted, or Odoo would lose the "
+            "link while Magento keeps its credit memo. Post it again with what was exported.",
+        )
+        with Form(credit_note) as form, form.invoice_line_ids.edit(0) as line:
+            line.quantity = 2
+        with self.assertRaises(UserError) as caught:
+            credit_note.action_post()
+        self.assertIn("Magento never changes a credit memo. Post it with these quantities.", str(caught.exception))
+        self.assertNotIn("invoice", str(caught.exception).replace(credit_note.name, ""))
+        with self.assertRaises(AccessError) as caught:
+            credit_note.write({"magento_invoice_ref": "FAKE-1"})
+        self.assertIn("The Magento fields of an invoice or credit note", str(caught.exception))
+
     def test_roles(self):
         invoice, magento_order = self._exported_invoice()
         credit_note = invoice.with_context(include_business_fields=True)._reverse_moves(cancel=True)
