@@ -17,7 +17,7 @@ EXPORT_STATES = [
 ]
 EXPORT_REASONS = [
     ("not_customer_invoice", "Only customer invoices and credit notes are exported"),
-    ("several_orders", "Its lines come from several Magento orders: split the invoice per order"),
+    ("several_orders", "Its lines come from several Magento orders: split it per order"),
     ("no_magento_order_id", "The sales order has no Magento order ID"),
     ("instance_archived", "The Magento instance is archived"),
     ("no_payment_method", "The order's Magento payment method is not configured"),
@@ -27,15 +27,15 @@ EXPORT_REASONS = [
         "payment_method_never_refunds",
         "Its payment method never exports credit notes (Create Credit Memo on Magento is blank)",
     ),
-    ("currency_mismatch", "The invoice currency differs from the order's"),
-    ("no_magento_items", "No invoice line is linked to a Magento order item"),
+    ("currency_mismatch", "Its currency differs from the order's"),
+    ("no_magento_items", "None of its lines is linked to a Magento order item"),
     ("marked_not_to_export", "A Magento manager marked it Not to Export"),
     (
         "invoiced_in_magento",
         "Magento already invoiced these goods, with an invoice credited in Odoo since: Magento never invoices "
         "them twice",
     ),
-    ("not_posted", "Waits for the invoice to be posted"),
+    ("not_posted", "Waits to be posted"),
     ("not_paid", "Waits for payment: its payment method exports once the invoice is in payment or paid"),
     ("not_refunded", "Waits for the refund: its payment method exports once the credit note is paid or reversed"),
     ("invoice_not_exported", "Waits for the invoice it refunds to be exported to Magento"),
@@ -436,6 +436,11 @@ class AccountMove(models.Model):
                 "kind": "warning",
                 "title": self.env._("Already being exported"),
                 "message": self.env._(
+                    "Another run is exporting %(names)s right now. Reload the credit note in a moment.",
+                    names=", ".join(busy.mapped("name")),
+                )
+                if all(move.move_type == "out_refund" for move in busy)
+                else self.env._(
                     "Another run is exporting %(names)s right now. Reload the invoice in a moment.",
                     names=", ".join(busy.mapped("name")),
                 ),
@@ -473,7 +478,7 @@ class AccountMove(models.Model):
         self.check_access("write")
         moves = self.filtered(lambda m: m.magento_export_state in EXPORTABLE)
         if not moves:
-            raise UserError(self.env._("None of the selected invoices can be exported to Magento now."))
+            raise UserError(self.env._("None of the selected invoices or credit notes can be exported to Magento now."))
         moves.magento_instance_id.check_access("read")
         exporter = self.env["magento.invoice.exporter"]
         if exporter._caller_has_unfinished_changes():

@@ -419,6 +419,26 @@ class TestExportCreditMemo(MagentoTestCommon):
             credit_note.write({"magento_invoice_ref": "FAKE-1"})
         self.assertIn("The Magento fields of an invoice or credit note", str(caught.exception))
 
+    def test_the_buttons_speak_of_the_credit_note(self):
+        from ..export.const import LOCK_NAMESPACE
+
+        invoice, _magento_order = self._exported_invoice()
+        draft = self._credit_note(invoice, post=False)
+        self.assertEqual(draft.magento_status_text, "Waits to be posted")
+        credit_note = self._credit_note(invoice, quantities={self.product_bag: 1}, drop=(self.product_hoodie,))
+        with self.env.registry.cursor() as other:  # another run is exporting it
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, credit_note.id])
+            action = credit_note.action_magento_export_invoice()
+            other.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, credit_note.id])
+        self.assertEqual(
+            action["params"]["message"],
+            f"Another run is exporting {credit_note.name} right now. Reload the credit note in a moment.",
+        )
+        credit_note.action_magento_export_invoice()
+        self.assertTrue(credit_note.magento_invoice_id, credit_note.magento_last_error)
+        with self.assertRaisesRegex(UserError, "None of the selected invoices or credit notes can be exported"):
+            credit_note.action_magento_export_selected()
+
     def test_roles(self):
         invoice, magento_order = self._exported_invoice()
         credit_note = invoice.with_context(include_business_fields=True)._reverse_moves(cancel=True)
