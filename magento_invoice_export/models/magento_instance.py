@@ -89,7 +89,14 @@ class MagentoInstance(models.Model):
     consumer_secret = fields.Char(groups="base.group_system", copy=False)
     access_token = fields.Char(groups="base.group_system", copy=False)
     access_token_secret = fields.Char(groups="base.group_system", copy=False)
-    bearer_token = fields.Char(groups="base.group_system", copy=False)
+    bearer_token = fields.Char(
+        groups="base.group_system",
+        copy=False,
+        help="An integration's Access Token (it does not expire; Magento 2.4.4+ accepts it as a bearer token only "
+        "with 'Allow OAuth Access Tokens to be used as standalone Bearer tokens' on). An admin token "
+        "(POST /V1/integration/admin/token) expires after 4 hours by default (Stores > Configuration > Services > "
+        "OAuth > Access Token Expiration > Admin Token Lifetime): then every run stops with the credentials refused.",
+    )
     notify_customer_on_invoice = fields.Boolean(
         string="Notify customer when export invoice?",
         help="When set, Magento emails the customer as each exported invoice is created.",
