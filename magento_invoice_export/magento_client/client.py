@@ -414,7 +414,9 @@ class MagentoClient(MagentoCalls):
             # sent again.
             maybe_applied=method != "GET" and not html,
         )
-        error.instance_fault = True
+        # A page of another site meets every request again: the run stops. A
+        # damaged JSON is a passing fault (a proxy, PHP output mixed in).
+        error.instance_fault = html
         return error
 
     def _no_route(self, error):
