@@ -23,4 +23,4 @@ done
 cd "$ROOT" || exit 2
 "$VENV/bin/python" -m pytest -q -rs tests_standalone/test_double.py tests_standalone/test_double_creditmemo.py \
     tests_standalone/test_client_connection.py tests_standalone/test_export_link.py \
-    tests_standalone/test_client.py "$@"
+    tests_standalone/test_client.py tests_standalone/test_money.py "$@"
