@@ -82,11 +82,9 @@ class DocumentStream:
     def send(self, job):
         if not hasattr(self.local, "client"):
             self.local.client = self.client_factory()
-        if isinstance(job, NumbersLookup):
+        if isinstance(job, (NumbersLookup, GroupRead)):
             return job.send(self.local.client)
         try:
-            if isinstance(job, GroupRead):
-                return job.send(self.local.client)
             return export_document(self.local.client, job)
         except MagentoError as error:
             if error.instance_fault:
@@ -158,11 +156,7 @@ class DocumentStream:
     def received(self, job, result, error):
         """An answer (or a job the stopped run never sent)."""
         if isinstance(job, GroupRead):
-            # A failed read is left to the documents, which read again; unless
-            # the instance itself failed (its address, its keys): the run stops.
-            if getattr(error, "instance_fault", False) and not self.outcomes.stop:
-                self.outcomes.stop = self.instance._explain_error(error)
-            return
+            return  # its failure is its documents' (order_reader.OrderReader.read_ahead)
         if isinstance(job, NumbersLookup):
             if error is not None and not isinstance(error, NotSent):
                 _logger.info("Magento: numbers of new %s not learned now (%s)", job.kind, error)

@@ -9,6 +9,7 @@ same order in the run (they go one after the other) reads it again, after
 the first one changed it.
 """
 
+import copy
 import threading
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class OrderReader:
         self._done = set()  # groups read
         self._left = {}  # group -> its orders not given out yet
         self.requests = 0  # searches made (for the benchmark)
+        self.failure = None  # the instance's own fault a read ahead met
 
     def plan(self, order_ids):
         """Group the orders not planned yet (Odoo's thread, as a batch opens);
@@ -46,18 +48,30 @@ class OrderReader:
         return reads
 
     def read_ahead(self, client, group):
-        """Read a group ahead of its documents, unless a taker did or does."""
+        """Read a group ahead of its documents, unless a taker did or does.
+
+        Its failure is its documents': a passing one is forgotten (each reads
+        its order again); the instance's own (its address, its keys) is kept,
+        and the first document to take an order meets it instead of asking
+        Magento again, so that the run stops there, said once, on a document."""
         with self._lock:
             lock = self._group_locks.get(group)
         if lock is None:
             return
         with lock:
-            if group not in self._done:
+            if group in self._done or self.failure is not None:
+                return
+            try:
                 self._read_group(client, group)
+            except Exception as error:
+                if getattr(error, "instance_fault", False):
+                    self.failure = error
 
     def take(self, client, order_id):
         """The order as Magento holds it now, for one document (a worker thread)."""
         order_id = int(order_id)
+        if self.failure is not None:
+            raise copy.copy(self.failure)  # each document marks its own
         with self._lock:
             group = self._group_of.pop(order_id, None)
         if group is not None:
