@@ -206,21 +206,24 @@ def _whole(item, qty):
 
 
 TAX_STEMS = ("tax", "base_tax", "discount_tax_compensation", "base_discount_tax_compensation")
+DISCOUNT_STEMS = ("discount", "base_discount")
 
 
-def _tax_share(item, qty, available, suffixes, rounders):
-    """``(tax, base tax, compensation, base compensation)`` a document takes of
-    one item: what is left of each (``<stem>_<from>`` less ``<stem>_<done>``:
-    an invoice takes from ``_amount`` less ``_invoiced``, a credit memo from
-    ``_invoiced`` less ``_refunded``), all of it when the item is the last
-    (``available`` None), else ``qty``'s share, rounded with the document's
-    deltas in this order (Invoice/Total/Tax.php, Creditmemo/Total/Tax.php)."""
+def _share(item, qty, available, stems, suffixes, rounders):
+    """What a document takes of one item's amounts, one per stem: what is
+    left of each (``<stem>_<from>`` less ``<stem>_<done>``: an invoice takes
+    from ``_amount`` less ``_invoiced``, a credit memo from ``_invoiced`` less
+    ``_refunded``), all of it when the item is the last (``available`` None),
+    else ``qty``'s share, rounded with the document's deltas in this order
+    (Invoice/Total/Tax.php and Discount.php, their Creditmemo twins; a
+    discount is rounded as a negative amount)."""
     origin, done = suffixes
     share = []
-    for stem in TAX_STEMS:
+    for stem in stems:
         left = _f(item, f"{stem}_{origin}") - _f(item, f"{stem}_{done}")
         if available is not None:
-            left = rounders["base" if stem.startswith("base_") else "regular"].round(left / available * qty)
+            rounder = rounders["base" if stem.startswith("base_") else "regular"]
+            left = rounder.round(left / available * qty, negative=stem in DISCOUNT_STEMS)
         share.append(left)
     return share
 
@@ -297,16 +300,11 @@ def _invoice_discount(order, lines, last, rounders, totals):
         discount += _f(order, "shipping_discount_amount")
         base_discount += _f(order, "base_shipping_discount_amount")
     for item, qty in lines:
-        item_discount = _f(item, "discount_amount")
         ordered = _f(item, "qty_ordered")
-        if not (item_discount and ordered):
+        if not (_f(item, "discount_amount") and ordered):
             continue
-        amount = item_discount - _f(item, "discount_invoiced")
-        base_amount = _f(item, "base_discount_amount") - _f(item, "base_discount_invoiced")
-        if not last[id(item)]:
-            active = ordered - _f(item, "qty_invoiced")
-            amount = rounders["regular"].round(amount / active * qty, negative=True)
-            base_amount = rounders["base"].round(base_amount / active * qty, negative=True)
+        available = None if last[id(item)] else ordered - _f(item, "qty_invoiced")
+        amount, base_amount = _share(item, qty, available, DISCOUNT_STEMS, ("amount", "invoiced"), rounders)
         discount += amount
         base_discount += base_amount
     totals.discount, totals.base_discount = discount, base_discount
@@ -335,7 +333,7 @@ def _invoice_tax(order, lines, last, is_last, rounders, totals):
         if not ((_f(item, "tax_amount") or _f(item, "discount_tax_compensation_amount")) and ordered) or qty <= 0:
             continue
         available = None if last[id(item)] else ordered - _f(item, "qty_invoiced")
-        share = _tax_share(item, qty, available, ("amount", "invoiced"), rounders)
+        share = _share(item, qty, available, TAX_STEMS, ("amount", "invoiced"), rounders)
         tax, base_tax, compensation, base_compensation = (
             total + part for total, part in zip((tax, base_tax, compensation, base_compensation), share, strict=True)
         )
@@ -477,16 +475,11 @@ def _creditmemo_discount(order, request, lines, last, rounders, totals):
         discount += order_amount * base_shipping_discount / order_base
         base_discount += base_shipping_discount
     for item, qty in lines:
-        invoiced_discount = _f(item, "discount_invoiced")
         invoiced = _f(item, "qty_invoiced")
-        if not (invoiced_discount and invoiced):
+        if not (_f(item, "discount_invoiced") and invoiced):
             continue
-        amount = invoiced_discount - _f(item, "discount_refunded")
-        base_amount = _f(item, "base_discount_invoiced") - _f(item, "base_discount_refunded")
-        if not last[id(item)]:
-            available = invoiced - _f(item, "qty_refunded")
-            amount = rounders["regular"].round(amount / available * qty, negative=True)
-            base_amount = rounders["base"].round(base_amount / available * qty, negative=True)
+        available = None if last[id(item)] else invoiced - _f(item, "qty_refunded")
+        amount, base_amount = _share(item, qty, available, DISCOUNT_STEMS, ("invoiced", "refunded"), rounders)
         discount += amount
         base_discount += base_amount
     totals.discount, totals.base_discount = discount, base_discount
@@ -533,7 +526,7 @@ def _creditmemo_tax(order, request, lines, last, is_last, shipping_excl, rounder
         if qty <= 0 or not invoiced:
             continue
         available = None if last[id(item)] else invoiced - _f(item, "qty_refunded")
-        share = _tax_share(item, qty, available, ("invoiced", "refunded"), rounders)
+        share = _share(item, qty, available, TAX_STEMS, ("invoiced", "refunded"), rounders)
         tax, base_tax, compensation, base_compensation = (
             total + part for total, part in zip((tax, base_tax, compensation, base_compensation), share, strict=True)
         )
