@@ -265,31 +265,32 @@ class AccountMove(models.Model):
         would be sent before Magento's order is read (the worker then sets the
         amounts that make Magento's total Odoo's, magento_export/money.py)."""
         self.ensure_one()
-        shipping, goodwill, fees = self._magento_refund_lines(taxes_included=False)
-        return refund_amounts(shipping, [goodwill, -fees], self.magento_sale_order_id.magento_base_to_order_rate)
+        sums = self._magento_refund_lines()
+        return refund_amounts(
+            sums["shipping"][0],
+            [sums["goodwill"][0], -sums["fees"][0]],
+            self.magento_sale_order_id.magento_base_to_order_rate,
+        )
 
-    def _magento_refund_lines(self, taxes_included):
-        """``(shipping, goodwill, fees)`` of a credit note in its currency: the
-        shipping refunded, and the lines without a Magento order item, positive
-        (goodwill) and negative (fees, as a positive amount)."""
+    def _magento_refund_lines(self):
+        """A credit note's lines without a Magento order item, in its currency,
+        each ``[excluding tax, including tax]``: ``shipping`` refunded,
+        ``goodwill`` (positive lines) and ``fees`` (negative lines, as a
+        positive amount). One pass over the lines serves both conventions."""
         self.ensure_one()
         shipping_product = self._magento_shipping_product()
-        shipping = goodwill = fees = 0.0
+        sums = {"shipping": [0.0, 0.0], "goodwill": [0.0, 0.0], "fees": [0.0, 0.0]}
         for line in self.invoice_line_ids.filtered(lambda li: li.display_type == "product"):
             if line.sale_line_ids.filtered("magento_item_id"):
                 continue
-            amount = line.price_total if taxes_included else line.price_subtotal
             # Odoo's delivery lines (the delivery app), or the import's shipping product.
             is_shipping = (shipping_product and line.product_id == shipping_product) or (
                 "is_delivery" in line.sale_line_ids._fields and any(line.sale_line_ids.mapped("is_delivery"))
             )
-            if is_shipping:
-                shipping += amount
-            elif amount > 0:
-                goodwill += amount
-            else:
-                fees -= amount
-        return shipping, goodwill, fees
+            kind, sign = ("shipping", 1) if is_shipping else ("goodwill", 1) if line.price_total > 0 else ("fees", -1)
+            sums[kind][0] += sign * line.price_subtotal
+            sums[kind][1] += sign * line.price_total
+        return sums
 
     def _magento_money(self, instance):
         """What this document says about money, for the check against
@@ -301,10 +302,11 @@ class AccountMove(models.Model):
             accept_difference=self.magento_accept_difference,
         )
         if self.move_type == "out_refund":
-            _shipping, money.goodwill, money.fees = self._magento_refund_lines(taxes_included=True)
+            sums = self._magento_refund_lines()
+            money.goodwill, money.fees = sums["goodwill"][1], sums["fees"][1]
             # The shipping as the shop reads it: including tax when it shows shipping so.
             money.shipping_incl_tax = instance.shipping_incl_tax
-            money.shipping = self._magento_refund_lines(taxes_included=instance.shipping_incl_tax)[0]
+            money.shipping = sums["shipping"][1 if instance.shipping_incl_tax else 0]
         return money
 
     def _magento_ref(self):
