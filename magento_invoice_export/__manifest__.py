@@ -16,6 +16,7 @@
         "views/magento_process_log_views.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/account_move_bulk_views.xml",
         "views/magento_dashboard_views.xml",
         "wizards/magento_operation_wizard_views.xml",
         "wizards/magento_invoice_link_wizard_views.xml",

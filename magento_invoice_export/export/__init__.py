@@ -5,4 +5,4 @@ recorded), lookups (numbers, lost answers), locks (locks and commits), advice
 (what to do), sink (notes, lines and commits gathered) and const. The plain-Python rules stay in ../magento_export."""
 
 from . import runs
-from . import advice, background, checks, jobs, locks, lookups, outcomes
+from . import activities, advice, background, checks, jobs, locks, lookups, outcomes

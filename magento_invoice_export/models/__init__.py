@@ -7,5 +7,5 @@ from . import (
     sale_order,
     sale_order_line,
 )
-from . import account_move, account_move_guards, account_move_status
+from . import account_move, account_move_bulk, account_move_guards, account_move_status
 from . import magento_order_importer

@@ -9,3 +9,7 @@ from . import test_export_creditmemo
 from . import test_background
 from . import test_export_money
 from . import test_dashboard
+from . import test_status_display
+from . import test_process_logs
+from . import test_shop_setup
+from . import test_bulk_activities

@@ -1,0 +1,1 @@
+"""Activities for the instance's responsible user (issue 23)."""
