@@ -12,6 +12,7 @@
         "security/magento_security.xml",
         "security/ir.model.access.csv",
         "views/magento_instance_views.xml",
+        "views/magento_instance_activity_views.xml",
         "views/magento_payment_method_views.xml",
         "views/magento_process_log_views.xml",
         "views/sale_order_views.xml",

@@ -1,5 +1,6 @@
 from . import (
     magento_instance,
+    magento_instance_activity,
     magento_instance_dashboard,
     magento_payment_method,
     magento_process_log,
