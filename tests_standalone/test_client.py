@@ -111,6 +111,15 @@ def test_wrong_secret_is_auth_error(shop):
     assert info.value.status == 401 and not info.value.retryable
 
 
+def test_magento_words_end_their_sentence_before_ours(shop):
+    """Issue 23, item 11: "Specified token does not exist Check..." ran Magento's words into the advice."""
+    client = shop.client(access_token="0" * 32)
+    with pytest.raises(MagentoAuthError) as info:
+        client.test_connection()
+    assert info.value.magento_message == "Specified token does not exist", "Magento's own words, as it sent them"
+    assert str(info.value) == "Magento refused the credentials: Specified token does not exist."
+
+
 def test_missing_acl_names_the_resource(shop):
     client = shop.integration_client({"Magento_Sales::actions_view"}, name="orders-only")
     with pytest.raises(MagentoAuthError) as info:
@@ -196,13 +205,39 @@ def test_unknown_host(monkeypatch):
         client.test_connection()
 
 
-@double_only("needs the double's plain-HTTP port")
-def test_tls_failure_against_plain_http(magento):
-    url = magento.url.replace("http://", "https://")
-    client = MagentoClient(url, timeout=2, **magento.credentials)
-    with pytest.raises(MagentoTLSError, match="TLS connection to 127.0.0.1") as info:
+def test_https_against_a_shop_on_http_says_the_scheme(shop):
+    """Issue 23, item 11: it advised turning TLS verification off, which cannot help."""
+    if not shop.url.startswith("http://"):
+        pytest.skip("the shop is served over https")
+    client = MagentoClient(shop.url.replace("http://", "https://", 1), timeout=5, **shop.credentials)
+    with pytest.raises(MagentoTLSError) as info:
         client.test_connection()
-    assert not info.value.retryable
+    host = shop.url.split("://", 1)[1]
+    assert str(info.value) == (
+        f"The TLS connection to {host} failed: the shop answers on http://, not https://. Correct the shop base "
+        "URL to http://, or serve the shop over TLS."
+    )
+    assert info.value.plain_http and info.value.instance_fault and not info.value.retryable
+
+
+def test_a_proxy_that_refuses_is_named_not_the_shop(monkeypatch):
+    """Issue 23, item 11: behind a dead proxy (the demo's), an unknown host read "connection refused"."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = MagentoClient("https://shop.invalid", auth="bearer", bearer_token="t", timeout=2)
+    with pytest.raises(MagentoConnectionError) as info:
+        client.test_connection()
+    assert str(info.value) == (
+        f"Odoo reaches shop.invalid through the proxy 127.0.0.1:{port} (the HTTPS_PROXY or HTTP_PROXY setting "
+        "of the Odoo server), and that proxy refused the connection: check the proxy, or name the shop's host "
+        "in NO_PROXY."
+    )
+    assert not info.value.maybe_applied
 
 
 @double_only("needs fault injection")

@@ -2,10 +2,12 @@
 
 import ipaddress
 import json
+import socket
 import ssl
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
+from requests.utils import get_environ_proxies, select_proxy
 from requests_oauthlib import OAuth1
 
 from .calls import MagentoCalls
@@ -115,6 +117,13 @@ def normal_base_url(url):
         address = str(ipaddress.IPv6Address(parts.hostname))
         netloc = f"[{address}]" + (f":{parts.port}" if parts.port is not None else "")
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, "", "")).rstrip("/")
+
+
+def sentence(text):
+    """Magento's words closed as a sentence, so that advice can follow them
+    ("Specified token does not exist" has no full stop of its own)."""
+    text = (text or "").rstrip()
+    return text if not text or text[-1] in ".!?:;)" else text + "."
 
 
 def is_array_limit(error):
@@ -251,14 +260,7 @@ class MagentoClient(MagentoCalls):
             if exchange.expired():
                 raise self._timed_out(exchange, method, url) from None
             if tls_failed_before_sending(exc):
-                error = MagentoTLSError(
-                    f"The TLS connection to {self._host()} failed: {self._reason(exc)}. "
-                    "Check the shop's certificate; only for a test shop, turn off TLS verification.",
-                    method=method,
-                    url=url,
-                )
-                error.instance_fault = True  # every request to this shop fails alike
-                raise error from None
+                raise self._handshake_failed(exc, method, url) from None
             # The request had left: Magento may have done the work.
             raise MagentoTLSError(
                 f"The TLS connection to {self._host()} broke while Magento's answer was read: {self._reason(exc)}.",
@@ -286,6 +288,45 @@ class MagentoClient(MagentoCalls):
                 maybe_applied=method != "GET",
             ) from None
         return self._decode(response, body, method, url, route_always_exists)
+
+    def _handshake_failed(self, exc, method, url):
+        """A TLS handshake that failed before the request left: a certificate
+        Odoo does not trust, or no TLS at all at that address."""
+        plain = not _is_certificate_error(exc) and self._answers_plain_http()
+        if plain:
+            text = (
+                f"The TLS connection to {self._host()} failed: the shop answers on http://, not https://. "
+                "Correct the shop base URL to http://, or serve the shop over TLS."
+            )
+        else:
+            text = (
+                f"The TLS connection to {self._host()} failed: {self._reason(exc)}. "
+                "Check the shop's certificate; only for a test shop, turn off TLS verification."
+            )
+        error = MagentoTLSError(text, method=method, url=url)
+        error.plain_http = plain
+        error.instance_fault = True  # every request to this shop fails alike
+        return error
+
+    def _answers_plain_http(self):
+        """Whether the https:// address answers plain HTTP (a shop on http://,
+        typed with https://): one GET of its root, asked only after a failed
+        handshake, never with the credentials."""
+        if not self.base_url.startswith("https://"):
+            return False
+        seconds = min(self.timeout, MAX_CONNECT_TIMEOUT)
+        try:
+            with Exchange(seconds):
+                response = self.session.get(
+                    "http://" + self.base_url[len("https://") :] + "/",
+                    timeout=(seconds, seconds),
+                    allow_redirects=False,
+                    stream=True,
+                )
+                response.close()
+        except requests.exceptions.RequestException:
+            return False
+        return True
 
     def _timed_out(self, exchange, method, url):
         """The deadline passed: before any byte of Magento's answer, or while
@@ -341,7 +382,22 @@ class MagentoClient(MagentoCalls):
     def _connection_error(self, exc, method, url):
         text = repr(exc)
         host = urlsplit(self.base_url).hostname
-        if "NameResolutionError" in text or "Name or service not known" in text or "getaddrinfo" in text:
+        if isinstance(exc, requests.exceptions.ProxyError):
+            # The proxy, not the shop: its own DNS decides whether the host exists.
+            proxy = urlsplit(select_proxy(url, get_environ_proxies(url)) or "").netloc or "?"
+            failed = (
+                "that proxy refused the connection"
+                if _caused_by(exc, ConnectionRefusedError)
+                else f"the connection through it failed ({self._reason(exc)})"
+            )
+            return MagentoConnectionError(
+                f"Odoo reaches {self._host()} through the proxy {proxy} (the HTTPS_PROXY or HTTP_PROXY setting "
+                f"of the Odoo server), and {failed}: check the proxy, or name the shop's host in NO_PROXY.",
+                method=method,
+                url=url,
+                maybe_applied=False,
+            )
+        if _caused_by(exc, socket.gaierror) or "NameResolutionError" in text:
             return MagentoConnectionError(
                 f"The host {host!r} could not be found. Check the shop base URL.",
                 method=method,
@@ -488,11 +544,11 @@ class MagentoClient(MagentoCalls):
             error.instance_fault = True
             return error
         if status == 401:
-            return MagentoAuthError(f"Magento refused the credentials: {magento_message}", **common)
+            return MagentoAuthError(f"Magento refused the credentials: {sentence(magento_message)}", **common)
         credential = self._oauth_input_problem(status, parameters, body, method, route_always_exists)
         if credential:
             return MagentoAuthError(
-                f"Magento refused the credentials: {magento_message}", credential=credential, **common
+                f"Magento refused the credentials: {sentence(magento_message)}", credential=credential, **common
             )
         if status == 404:
             return MagentoNotFoundError(magento_message, **common)
@@ -559,6 +615,25 @@ def tls_failed_before_sending(exc):
         pending += [cause.__cause__, cause.__context__, getattr(cause, "reason", None)]
         pending += [arg for arg in cause.args if isinstance(arg, BaseException)]
     return False
+
+
+def _caused_by(exc, kind):
+    """Whether ``kind`` is among the causes requests and urllib3 nest in ``exc``."""
+    seen, pending = set(), [exc]
+    while pending:
+        cause = pending.pop()
+        if cause is None or id(cause) in seen or not isinstance(cause, BaseException):
+            continue
+        if isinstance(cause, kind):
+            return True
+        seen.add(id(cause))
+        pending += [cause.__cause__, cause.__context__, getattr(cause, "reason", None)]
+        pending += [arg for arg in cause.args if isinstance(arg, BaseException)]
+    return False
+
+
+def _is_certificate_error(exc):
+    return _caused_by(exc, ssl.SSLCertVerificationError)
 
 
 def _retry_after(value):
