@@ -189,20 +189,20 @@ class MagentoExportOutcomes(models.AbstractModel):
     def _record_deferral(self, move, job, error, sink):
         grace = self._lost_answer_grace()
         after = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
-        values = {
-            "sent": fields.Datetime.to_string(move.magento_export_sent_at),
-            "after": fields.Datetime.to_string(after),
-        }
+        # Kept in the log, read later by anyone: the times say their zone.
+        values = {"sent": move._magento_time_said(move.magento_export_sent_at), "after": move._magento_time_said(after)}
         if job.is_creditmemo:
             message = self.env._(
                 "Magento does not show this credit memo yet, but the request sent at %(sent)s may still be running "
-                "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
+                "there. Not sent again: from %(after)s, the next export looks it up again and creates it only if "
+                "Magento still does not have it.",
                 **values,
             )
         else:
             message = self.env._(
                 "Magento does not show this invoice yet, but the request sent at %(sent)s may still be running "
-                "there. Not sent again: from %(after)s, an export creates it if Magento still does not have it.",
+                "there. Not sent again: from %(after)s, the next export looks it up again and creates it only if "
+                "Magento still does not have it.",
                 **values,
             )
         sink.line(move, "warning", message, retryable=True, request=f"GET {job.lookup_path()}")

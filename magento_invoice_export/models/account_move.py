@@ -9,10 +9,25 @@ from ..magento_export.policy import DOCUMENTS, EXPORTABLE, MAX_ATTEMPTS
 
 EXPORT_STATES = [
     ("to_export", "To Export"),
-    ("failed", "Failed, Will Retry"),
+    ("failed", "Failed"),
     ("skipped", "Skipped After 3 Failed Attempts"),
     ("waiting", "Waiting"),
     ("exported", "Exported"),
+    ("not_exportable", "Not Exportable"),
+]
+# What a person reads (the badge of the lists and the form), from the export
+# status above and the last failure: danger only for what needs a person.
+STATUSES = [
+    ("to_export", "To Export"),
+    ("waiting_magento", "Waiting for Magento"),
+    ("will_retry", "Will Retry"),
+    ("needs_action", "Needs Action"),
+    ("skipped", "Skipped"),
+    ("exported", "Exported"),
+    ("exported_check", "Exported, Check Amounts"),
+    ("waiting", "Waiting"),
+    ("waiting_payment", "Waiting for Payment"),
+    ("not_to_export", "Not to Export"),
     ("not_exportable", "Not Exportable"),
 ]
 EXPORT_REASONS = [
@@ -120,6 +135,15 @@ class AccountMove(models.Model):
     magento_export_reason = fields.Selection(
         EXPORT_REASONS, string="Why", compute="_compute_magento_export_state", store=True
     )
+    magento_status = fields.Selection(
+        STATUSES,
+        compute="_compute_magento_status",
+        store=True,
+        help="To Export: goes with the next export. Waiting for Magento: a request's answer was lost; the next "
+        "export looks it up in Magento before sending anything. Will Retry: a fault of the moment, tried again. "
+        "Needs Action and Skipped: a person acts first (see What to Do). Not to Export: a choice (the payment "
+        "method, a Magento manager). Not Exportable: it cannot go as it stands (see the status).",
+    )
     magento_log_line_ids = fields.One2many("magento.process.log.line", "move_id", string="Magento Log")
     magento_payment_method_id = fields.Many2one(
         related="magento_sale_order_id.magento_payment_method_id", store=True, string="Magento Payment Method"
@@ -141,7 +165,7 @@ class AccountMove(models.Model):
         help="Odoo did not create this Magento invoice: Magento made it (for example at checkout) and it was "
         "linked, by its items or by a Magento manager.",
     )
-    magento_status_text = fields.Char(string="Magento Status", compute="_compute_magento_status_text")
+    magento_status_text = fields.Char(string="Magento Status Details", compute="_compute_magento_status_text")
     magento_no_export = fields.Boolean(string="Not to Export", copy=False, readonly=True)
     magento_no_export_reason = fields.Char(string="Why Not", copy=False, readonly=True)
     magento_invoiced_in_magento = fields.Boolean(
@@ -430,50 +454,69 @@ class AccountMove(models.Model):
         if exporter._caller_has_unfinished_changes():
             return moves._magento_export_after_commit()
         logs = exporter._export_invoices(moves.magento_instance_id, moves=moves, respect_attempts=False)
-        exported = moves.filtered("magento_invoice_id")
-        failed = moves - exported
-        busy = failed - logs.line_ids.move_id
-        if busy and not logs.filtered(lambda log: log.state == "failed"):
-            params = {
-                "kind": "warning",
-                "title": self.env._("Already being exported"),
-                "message": self.env._(
-                    "Another run is exporting %(names)s right now. Reload the credit note in a moment.",
-                    names=", ".join(busy.mapped("name")),
-                )
-                if all(move.move_type == "out_refund" for move in busy)
-                else self.env._(
-                    "Another run is exporting %(names)s right now. Reload the invoice in a moment.",
-                    names=", ".join(busy.mapped("name")),
-                ),
-                "sticky": False,
-            }
-        elif failed:
+        return _notification(**moves._magento_export_said(logs))
+
+    def _magento_export_said(self, logs):
+        """What the button's run did, as a notification's parameters: exported,
+        waiting for Magento (a lost answer's grace: no failure), or failed."""
+        exported = self.filtered("magento_invoice_id")
+        lines = logs.line_ids
+        errors = lines.filtered(lambda line: line.level == "error").move_id
+        # Looked up, not in Magento yet, not sent again: only a warning said so.
+        waiting = (self - exported - errors).filtered(
+            lambda move: move in lines.move_id and move.magento_status == "waiting_magento"
+        )
+        failed = (self - exported - waiting) & lines.move_id
+        busy = self - exported - waiting - failed
+        stopped = logs.filtered(lambda log: log.state == "failed")
+        if busy and not stopped:
+            return self._magento_busy_said(busy)
+        if failed or stopped:
             # A stopped run's summary carries what to do (e.g. check the keys);
-            # otherwise Magento's own words, or why the export waits.
-            stopped = logs.filtered(lambda log: log.state == "failed")
-            lines = logs.line_ids.filtered(lambda line: line.level in ("error", "warning"))
-            message = "\n".join(stopped.mapped("summary")) or "\n".join(lines.mapped("message"))
-            params = {
+            # otherwise Magento's own words.
+            problems = lines.filtered(lambda line: line.level in ("error", "warning"))
+            said = stopped.mapped("summary") or problems.mapped("message")
+            # What to do, or what happens next (a lost answer is looked up first).
+            advice = [text for text in dict.fromkeys(failed.mapped("magento_advice")) if text and text not in said]
+            return {
                 "kind": "danger",
                 "title": self.env._("Export to Magento failed"),
-                "message": message,
+                "message": "\n".join(said + advice),
                 "sticky": True,
             }
-        else:
-            # The run's own words: created, or linked to a document Magento
-            # already held (its own, or one an earlier lost answer created).
-            said = logs.line_ids.filtered(lambda line: line.move_id in exported and line.level == "info")
-            params = {
-                "kind": "success",
-                "title": self.env._("Export to Magento"),
-                "message": "\n".join(said.sorted("id").mapped("message")),
+        if waiting:
+            # Not sent again while Magento may still be creating it: a wait, not a failure.
+            return {
+                "kind": "info",
+                "title": self.env._("Waiting for Magento"),
+                "message": "\n".join(lines.filtered(lambda line: line.move_id in waiting).mapped("message")),
                 "sticky": False,
             }
-            warnings = exported.filtered("magento_totals_warning")
-            if warnings:
-                params.update(kind="warning", message="\n".join(warnings.mapped("magento_totals_warning")), sticky=True)
-        return _notification(**params)
+        # The run's own words: created, or linked to a document Magento
+        # already held (its own, or one an earlier lost answer created).
+        said = lines.filtered(lambda line: line.move_id in exported and line.level == "info")
+        params = {
+            "kind": "success",
+            "title": self.env._("Export to Magento"),
+            "message": "\n".join(said.sorted("id").mapped("message")),
+            "sticky": False,
+        }
+        warnings = exported.filtered("magento_totals_warning")
+        if warnings:
+            params.update(kind="warning", message="\n".join(warnings.mapped("magento_totals_warning")), sticky=True)
+        return params
+
+    def _magento_busy_said(self, busy):
+        names = ", ".join(busy.mapped("name"))
+        if all(move.move_type == "out_refund" for move in busy):
+            message = self.env._(
+                "Another run is exporting %(names)s right now. Reload the credit note in a moment.", names=names
+            )
+        else:
+            message = self.env._(
+                "Another run is exporting %(names)s right now. Reload the invoice in a moment.", names=names
+            )
+        return {"kind": "warning", "title": self.env._("Already being exported"), "message": message, "sticky": False}
 
     def action_magento_export_selected(self):
         """The list view's action: export the selected eligible invoices now."""

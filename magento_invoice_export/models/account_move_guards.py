@@ -4,7 +4,7 @@ export's own fields, which only the export writes."""
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
 from .account_move import MAGENTO_WRITABLE, _notification
@@ -42,7 +42,7 @@ class AccountMove(models.Model):
                         "cannot be deleted until an export has looked it up: post it again and export it, or have a "
                         "Magento manager link it by hand.",
                         name=move.name,
-                        at=fields.Datetime.to_string(move.magento_export_sent_at),
+                        at=move._magento_time_said(move.magento_export_sent_at),
                     )
                 )
 
@@ -210,7 +210,7 @@ class AccountMove(models.Model):
         return self.env._(
             "%(name)s was sent to Magento at %(at)s%(amount)s (Magento may hold it)",
             name=self.name,
-            at=fields.Datetime.to_string(self.magento_export_sent_at),
+            at=self._magento_time_said(self.magento_export_sent_at),
             amount=self.env._(" for %(amount)s", amount=amount) if amount else "",
         )
 

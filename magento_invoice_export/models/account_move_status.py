@@ -3,9 +3,23 @@ says it in plain words."""
 
 import datetime
 
+import pytz
+
 from odoo import api, fields, models
 
 from ..magento_export.policy import EXPORTABLE, MAX_ATTEMPTS, export_status
+
+# The reasons a document waits or stays out, and the status a person reads for
+# each: a choice (the payment method's, a manager's) is no error.
+REASON_STATUS = {
+    "not_paid": "waiting_payment",
+    "not_refunded": "waiting_payment",
+    "marked_not_to_export": "not_to_export",
+    "payment_method_never": "not_to_export",
+    "payment_method_never_refunds": "not_to_export",
+    "payment_method_not_configured": "not_to_export",
+    "instance_archived": "not_to_export",
+}
 
 
 class AccountMove(models.Model):
@@ -69,52 +83,78 @@ class AccountMove(models.Model):
             move.magento_export_state = status
             move.magento_export_reason = reason
 
+    @api.depends("magento_export_state", "magento_export_reason", "magento_failure_kind", "magento_export_sent_at")
+    def _compute_magento_status(self):
+        for move in self:
+            move.magento_status = move._magento_status_of()
+
+    def _magento_status_of(self):
+        """The one status a person reads, from the export's status and the last
+        failure: a lost answer waits, a failure needing a person says so."""
+        state, reason = self.magento_export_state, self.magento_export_reason
+        if state == "exported":
+            return "exported_check" if self.magento_failure_kind == "action" else "exported"
+        if state in ("waiting", "not_exportable"):
+            return REASON_STATUS.get(reason, state)
+        if state == "skipped":
+            return "skipped"
+        if state in EXPORTABLE and self.magento_failure_kind == "action":
+            return "needs_action"
+        if state in EXPORTABLE and self.magento_export_sent_at:
+            return "waiting_magento"
+        return {"failed": "will_retry"}.get(state, state or False)
+
     @api.depends(
-        "magento_export_state",
-        "magento_export_reason",
-        "magento_failure_kind",
-        "magento_export_sent_at",
-        "magento_invoice_ref",
-        "magento_linked",
-        "magento_export_attempts",
+        "magento_status", "magento_export_reason", "magento_export_sent_at", "magento_invoice_ref", "magento_linked"
     )
     @api.depends_context("tz", "uid")
     def _compute_magento_status_text(self):
         """The status in plain words: "will retry" only when something will."""
         cron = self.env.ref("magento_invoice_export.ir_cron_magento_export_invoice", raise_if_not_found=False)
-        cron = cron.sudo() if cron else cron
+        cron = cron.sudo() if cron and cron.active else False
         grace = self.env["magento.invoice.exporter"]._lost_answer_grace()
         reasons = dict(self._fields["magento_export_reason"]._description_selection(self.env))
         for move in self:
-            state = move.magento_export_state
-            if not state:
-                move.magento_status_text = False
-            elif state == "exported":
+            status = move.magento_status
+            if status in ("exported", "exported_check"):
                 move.magento_status_text = move._magento_exported_text()
-            elif move.magento_export_sent_at and state in EXPORTABLE:
-                until = move.magento_export_sent_at + datetime.timedelta(seconds=grace)
-                move.magento_status_text = self.env._(
-                    "Waiting until %(time)s: Magento may still be creating it", time=move._magento_local_time(until)
-                )
-            elif state == "failed" and move.magento_failure_kind == "action":
-                move.magento_status_text = self.env._("Failed, needs action: see What to Do")
-            elif state == "failed":
-                move.magento_status_text = (
-                    self.env._(
-                        "Failed, will retry at %(time)s (scheduled export)",
-                        time=move._magento_local_time(cron.nextcall),
-                    )
-                    if cron and cron.active
-                    else self.env._("Failed, tried again at the next export (the scheduled export is off)")
-                )
-            elif state == "skipped":
-                move.magento_status_text = self.env._(
-                    "Skipped after %(max)s failed attempts: a Magento manager resets them", max=MAX_ATTEMPTS
-                )
-            elif state == "to_export":
-                move.magento_status_text = self.env._("To export")
+            elif status == "waiting_magento":
+                move.magento_status_text = move._magento_waiting_text(grace)
+            elif status in ("to_export", "will_retry", "needs_action", "skipped"):
+                move.magento_status_text = move._magento_to_export_text(cron)
             else:
                 move.magento_status_text = reasons.get(move.magento_export_reason) or False
+
+    def _magento_to_export_text(self, cron):
+        status = self.magento_status
+        if status == "needs_action":
+            return self.env._("Failed, needs action: see What to Do")
+        if status == "skipped":
+            return self.env._("Skipped after %(max)s failed attempts: a Magento manager resets them", max=MAX_ATTEMPTS)
+        if status == "will_retry" and cron:
+            return self.env._(
+                "Failed, will retry at %(time)s (scheduled export)", time=self._magento_local_time(cron.nextcall)
+            )
+        if status == "will_retry":
+            return self.env._("Failed, tried again at the next export (the scheduled export is off)")
+        if cron:
+            return self.env._(
+                "Goes to Magento with the scheduled export at %(time)s", time=self._magento_local_time(cron.nextcall)
+            )
+        return self.env._("Goes to Magento at the next export (the scheduled export is off)")
+
+    def _magento_waiting_text(self, grace):
+        """A lost answer: waited out while Magento may still be working on it, then looked up."""
+        until = self.magento_export_sent_at + datetime.timedelta(seconds=grace)
+        if until > fields.Datetime.now():
+            return self.env._(
+                "Waiting until %(time)s: Magento may still be creating it", time=self._magento_local_time(until)
+            )
+        return self.env._(
+            "No answer from Magento since %(time)s: the next export looks it up in Magento first, and creates it "
+            "only if Magento does not have it",
+            time=self._magento_local_time(self.magento_export_sent_at),
+        )
 
     def _magento_exported_text(self):
         if self.move_type == "out_refund":
@@ -123,7 +163,7 @@ class AccountMove(models.Model):
             text = self.env._("Linked to Magento invoice %(ref)s", ref=self._magento_number())
         else:
             text = self.env._("Exported as Magento invoice %(ref)s", ref=self._magento_number())
-        if self.magento_failure_kind == "action":
+        if self.magento_status == "exported_check":
             text += self.env._(": Magento's total differs, needs action")
         return text
 
@@ -132,3 +172,14 @@ class AccountMove(models.Model):
         local = fields.Datetime.context_timestamp(self, moment)
         today = fields.Datetime.context_timestamp(self, fields.Datetime.now()).date()
         return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+
+    @api.model
+    def _magento_time_said(self, moment):
+        """``moment`` (UTC) for a text kept and read later, by anyone: in the
+        zone of the user who writes it (else the company's, else UTC), named."""
+        zone = self.env.context.get("tz") or self.env.user.tz or self.env.company.partner_id.tz or "UTC"
+        try:
+            local = pytz.utc.localize(moment).astimezone(pytz.timezone(zone))
+        except pytz.UnknownTimeZoneError:
+            zone, local = "UTC", pytz.utc.localize(moment)
+        return f"{local.strftime('%Y-%m-%d %H:%M:%S')} ({zone})"
