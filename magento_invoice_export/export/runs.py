@@ -39,6 +39,7 @@ How it never duplicates and never loses an id (see README, "Reliability"):
 """
 
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -144,14 +145,18 @@ class MagentoInvoiceExporter(models.AbstractModel):
         instances = self.env["magento.instance"].sudo().search([])
         self.with_context(magento_quiet_when_idle=True)._export_invoices(instances)
 
-    def _select(self, instance, move_ids, respect_attempts, document):
-        """``(ids to export, count skipped)`` of ``instance`` (among ``move_ids`` if given)."""
-        Move = self.env["account.move"].sudo()
-        domain = [
+    def _domain(self, instance, document):
+        """The documents of ``instance`` a run of ``document`` may take."""
+        return [
             ("magento_instance_id", "=", instance.id),
             ("company_id", "=", instance.company_id.id),
             ("move_type", "=", MOVE_TYPES[document]),
         ]
+
+    def _select(self, instance, move_ids, respect_attempts, document):
+        """``(ids to export, count skipped)`` of ``instance`` (among ``move_ids`` if given)."""
+        Move = self.env["account.move"].sudo()
+        domain = self._domain(instance, document)
         if move_ids is not None:
             domain.append(("id", "in", move_ids))
         states = ("to_export", "failed") if respect_attempts else EXPORTABLE
@@ -160,6 +165,26 @@ class MagentoInvoiceExporter(models.AbstractModel):
         selected = Move.search(domain + unattended + [("magento_export_state", "in", states)], order="id").ids
         skipped = Move.search_count(domain + [("magento_export_state", "=", "skipped")]) if respect_attempts else 0
         return selected, skipped
+
+    def _forecast(self, instances, document):
+        """What a run of ``instances`` (attempts respected) will do with their
+        ``document``s: counts of those it exports, of those it only looks up
+        (an earlier request may still be running in Magento), of those it
+        skips, and of those waiting for a person to check their payment."""
+        Move = self.env["account.move"].sudo()
+        since = fields.Datetime.now() - timedelta(seconds=self._lost_answer_grace())
+        forecast = dict.fromkeys(("export", "waiting", "skipped", "payment_check"), 0)
+        for instance in instances:
+            selected, skipped = self._select(instance, None, True, document)
+            waiting = Move.search_count([("id", "in", selected), ("magento_export_sent_at", ">", since)])
+            forecast["export"] += len(selected) - waiting
+            forecast["waiting"] += waiting
+            forecast["skipped"] += skipped
+            forecast["payment_check"] += Move.search_count(
+                self._domain(instance, document)
+                + [("magento_payment_check", "=", True), ("magento_export_state", "in", ("to_export", "failed"))]
+            )
+        return forecast
 
     def _export_instance(self, instance, moves, respect_attempts, document="invoice"):
         operation = OPERATIONS[document]
@@ -191,8 +216,9 @@ class MagentoInvoiceExporter(models.AbstractModel):
         counts = {
             "exported": log.exported_count,
             "failed": log.failed_count,
+            "waiting": log.waiting_count,
             "skipped": skipped,
-            "todo": len(move_ids) + log.exported_count + log.failed_count,
+            "todo": len(move_ids) + log.exported_count + log.failed_count + log.waiting_count,
         }
         stop = None
         try:
@@ -202,15 +228,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
         if not stop:
             self._fill_numbers(instance, log, client_factory)
             stop = self._export_batches(instance, move_ids, log, counts, client_factory)
-        if stop:
-            summary = self.env._("The run stopped: %(reason)s", reason=stop)
-        else:
-            summary = self.env._(
-                "%(exported)s exported, %(failed)s failed, %(skipped)s skipped.",
-                exported=counts["exported"],
-                failed=counts["failed"],
-                skipped=counts["skipped"],
-            )
+        summary = self._summary(counts, stop)
         if counts["skipped"]:
             summary += " " + self.env._(
                 "Skipped ones failed %(max)s times: fix what their log says, then a Magento manager resets their "
@@ -223,9 +241,40 @@ class MagentoInvoiceExporter(models.AbstractModel):
             summary += " " + self.env._(
                 "%(count)s changed by someone else meanwhile: the next run takes them up.", count=counts["retry"]
             )
-        log._finish(counts["exported"], counts["failed"], counts["skipped"], summary=summary, stopped=bool(stop))
+        log._finish(
+            counts["exported"],
+            counts["failed"],
+            counts["skipped"],
+            summary=summary,
+            stopped=bool(stop),
+            waiting=counts["waiting"],
+        )
         self._commit()
         return log
+
+    def _summary(self, counts, stop):
+        """The run's counts in a sentence (its first words, for the log's summary)."""
+        if stop:
+            return self.env._("The run stopped: %(reason)s", reason=stop)
+        if not counts["waiting"]:
+            return self.env._(
+                "%(exported)s exported, %(failed)s failed, %(skipped)s skipped.",
+                exported=counts["exported"],
+                failed=counts["failed"],
+                skipped=counts["skipped"],
+            )
+        # A wait is no failure: the document goes by itself once Magento settles.
+        return self.env._(
+            "%(exported)s exported, %(waiting)s waiting, %(failed)s failed, %(skipped)s skipped. "
+            "Waiting ones were looked up, not sent again: Magento may still be creating them after a request "
+            "whose answer was lost. An export %(minutes)s minutes after that request creates those Magento "
+            "still does not have.",
+            exported=counts["exported"],
+            waiting=counts["waiting"],
+            failed=counts["failed"],
+            skipped=counts["skipped"],
+            minutes=max(round(self._lost_answer_grace() / 60), 1),
+        )
 
     def _export_batches(self, instance, move_ids, log, counts, client_factory):
         """Export the run's documents as one stream of requests (export/stream.py);

@@ -14,6 +14,15 @@ from ..magento_export.policy import failure_outcome
 from .const import COMMIT_EVERY, COMMIT_SECONDS
 
 
+def counted_as(error):
+    """The log's count an outcome goes to. A document looked up and not sent
+    again, because its earlier request may still be running in Magento, is
+    waiting, not failed: it goes by itself once Magento settles."""
+    if error is None:
+        return "exported"
+    return "waiting" if getattr(error, "deferred", False) else "failed"
+
+
 class Sink:
     """Chatter notes and log lines of a batch's outcomes, written in one go."""
 
@@ -34,6 +43,7 @@ class Sink:
                 "res_id": move.id,
                 "record_name": move.name,
                 "move_id": move.id,
+                "sale_order_id": move.magento_sale_order_id.id,
                 **values,
             }
         )
@@ -103,7 +113,8 @@ class Outcomes:
     def _commit(self, entries):
         counts = dict(self.counts)
         for _move, _job, _result, error in entries:
-            counts["exported" if error is None else "failed"] += 1
+            count = counted_as(error)
+            counts[count] = counts.get(count, 0) + 1
         try:
             self.sink.flush()
             self.sink.log._progress(counts)

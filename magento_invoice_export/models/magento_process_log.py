@@ -52,6 +52,12 @@ class MagentoProcessLog(models.Model):
     last_seen = fields.Datetime(string="Last Seen Running", readonly=True, help="When the run last reported progress.")
     exported_count = fields.Integer(string="Exported", readonly=True)
     imported_count = fields.Integer(string="Imported", readonly=True)
+    waiting_count = fields.Integer(
+        string="Waiting",
+        readonly=True,
+        help="Looked up, not sent again: an earlier request whose answer was lost may still be running in Magento. "
+        "No failure: an export after the grace period creates them if Magento still has none.",
+    )
     failed_count = fields.Integer(string="Failed", readonly=True)
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     queued_move_ids = fields.Json(readonly=True, help="The documents a queued run exports (ids).")
@@ -60,6 +66,10 @@ class MagentoProcessLog(models.Model):
         string="Remaining", readonly=True, help="What the run still has to do, while it runs."
     )
     line_ids = fields.One2many("magento.process.log.line", "log_id", string="Lines", readonly=True)
+    problem_line_ids = fields.One2many(
+        "magento.process.log.line", "log_id", string="Problems", readonly=True, domain=[("problem", "=", True)]
+    )
+    problem_count = fields.Integer(string="Problems", compute="_compute_problem_count")
 
     @api.depends("operation", "instance_id.name")
     def _compute_name(self):
@@ -68,6 +78,19 @@ class MagentoProcessLog(models.Model):
             label = labels.get(log.operation, log.operation or "")
             log.name = f"{label} - {log.instance_id.name}" if log.instance_id else label
 
+    def _compute_problem_count(self):
+        counts = dict(
+            self.env["magento.process.log.line"]
+            .sudo()
+            ._read_group([("log_id", "in", self.ids), ("problem", "=", True)], ["log_id"], ["__count"])
+        )
+        for log in self:
+            log.problem_count = counts.get(log._origin, 0)
+
+    def action_refresh(self):
+        """The form's Refresh while the run goes on: the web client reads the record again."""
+        return True
+
     def _add_lines(self, vals_list):
         """Add lines to this log in one INSERT (callers batch them)."""
         self.ensure_one()
@@ -75,6 +98,9 @@ class MagentoProcessLog(models.Model):
         defaults = self.env.context.get("magento_log_line_defaults") or self._line_defaults()
         for vals in vals_list:
             vals.update(defaults)
+            # The import's lines name their sales order: shown as a link.
+            if vals.get("res_model") == "sale.order" and vals.get("res_id"):
+                vals.setdefault("sale_order_id", vals["res_id"])
         return self.env["magento.process.log.line"].sudo().create(vals_list)
 
     def _line_defaults(self):
@@ -101,11 +127,13 @@ class MagentoProcessLog(models.Model):
         """The counts so far, written with the outcomes they count."""
         exported = counts.get("exported", 0)
         failed = counts.get("failed", 0)
+        waiting = counts.get("waiting", 0)
         self.sudo().write(
             {
                 "exported_count": exported,
                 "failed_count": failed,
-                "remaining_count": max(counts.get("todo", 0) - exported - failed, 0),
+                "waiting_count": waiting,
+                "remaining_count": max(counts.get("todo", 0) - exported - failed - waiting, 0),
                 "last_seen": fields.Datetime.now(),
             }
         )
@@ -144,12 +172,13 @@ class MagentoProcessLog(models.Model):
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 log.invalidate_recordset()
 
-    def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0):
+    def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0, waiting=0):
         self.ensure_one()
         if stopped:
             state = "failed"
         elif failed or (skipped and self.operation in ("export_invoice", "export_creditmemo")):
             # Skipped invoices wait for a person: never a plain green "Done".
+            # Waiting ones do not: they go by themselves once Magento settles.
             state = "warning"
         else:
             state = "done"
@@ -159,6 +188,7 @@ class MagentoProcessLog(models.Model):
                 "exported_count": exported,
                 "imported_count": imported,
                 "failed_count": failed,
+                "waiting_count": waiting,
                 "skipped_count": skipped,
                 "remaining_count": 0,
                 "summary": summary,

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class MagentoProcessLogLine(models.Model):
@@ -23,11 +24,54 @@ class MagentoProcessLogLine(models.Model):
     res_id = fields.Many2oneReference(string="Related Record", model_field="res_model", index=True)
     record_name = fields.Char(string="Record")
     move_id = fields.Many2one("account.move", string="Invoice", index="btree_not_null", ondelete="set null")
+    sale_order_id = fields.Many2one(
+        "sale.order", string="Sales Order", readonly=True, index="btree_not_null", ondelete="set null"
+    )
     http_status = fields.Integer(string="HTTP Status")
     retryable = fields.Boolean(help="Whether trying again later can succeed.")
     request = fields.Text(help="The request sent to Magento (without credentials).")
     response = fields.Text(help="Magento's answer, as received.")
     advice = fields.Text(string="What to Do", help="What a person can do about this line, if anything.")
+    resolved = fields.Boolean(
+        compute="_compute_problem",
+        search="_search_resolved",
+        help="A warning or error whose document is exported since, with nothing left to check.",
+    )
+    problem = fields.Boolean(
+        compute="_compute_problem",
+        search="_search_problem",
+        help="A warning or error not resolved since.",
+    )
+
+    def _resolved_domain(self):
+        # A total that differs is a warning about an exported document: it
+        # stays a problem until a manager marks the difference checked.
+        return [
+            ("level", "!=", "info"),
+            ("move_id.magento_invoice_id", ">", 0),
+            ("move_id.magento_failure_kind", "!=", "action"),
+        ]
+
+    @api.depends("level", "move_id.magento_invoice_id", "move_id.magento_failure_kind")
+    def _compute_problem(self):
+        for line in self:
+            # Read as superuser: a Magento user without accounting rights sees it too.
+            move = line.sudo().move_id
+            exported = move.magento_invoice_id > 0 and move.magento_failure_kind != "action"
+            line.resolved = line.level != "info" and exported
+            line.problem = line.level != "info" and not line.resolved
+
+    def _search_resolved(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Operation not supported"))
+        resolved = self.sudo()._search(self._resolved_domain())
+        return [("id", "in" if (operator == "=") == bool(value) else "not in", resolved)]
+
+    def _search_problem(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Operation not supported"))
+        problems = self.sudo()._search([("level", "!=", "info"), ("resolved", "=", False)])
+        return [("id", "in" if (operator == "=") == bool(value) else "not in", problems)]
 
     @api.depends("record_name", "message")
     def _compute_display_name(self):

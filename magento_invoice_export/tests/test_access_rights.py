@@ -83,15 +83,54 @@ class TestAccessRights(MagentoTestCommon):
         arch = self.instance.with_user(self.manager).get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('readonly="id and not can_edit_connection"', arch)
 
-    def test_runs_need_the_right_to_configure_the_instance(self):
+    def test_magento_user_runs_the_operations_the_group_promises(self):
+        """Issue 23: Execute said "You are not allowed to modify 'Magento Instance'"
+        to the group that "Runs Magento operations"."""
         magento_user = self._user("magento_user", "magento_invoice_export.group_magento_user")
-        wizard = self.env["magento.operation.wizard"].with_user(magento_user).create({})
+        sale_order, order = self._magento_order()
+        move = self._invoice(sale_order)
+        wizard = self.env["magento.operation.wizard"].with_user(magento_user).create({"operation": "export_invoice"})
+        log = self.env["magento.process.log"].browse(wizard.action_execute()["res_id"])
+        self.assertEqual((log.state, log.exported_count, log.user_id), ("done", 1, magento_user))
+        self.assertTrue(move.magento_invoice_id)
+        self.assertEqual(len(self._invoice_posts(order)), 1)
+        new_order = self.magento.store.add_order(
+            [{"sku": self.product_bag.default_code, "name": self.product_bag.name, "qty": 1, "price": 34}]
+        )
+        wizard = (
+            self.env["magento.operation.wizard"]
+            .with_user(magento_user)
+            .create({"operation": "import_orders", "order_refs": new_order["increment_id"]})
+        )
+        log = self.env["magento.process.log"].browse(wizard.action_execute()["res_id"])
+        self.assertEqual((log.state, log.imported_count, log.user_id), ("done", 1, magento_user))
+        # Running is not configuring.
         with self.assertRaises(AccessError):
-            wizard.action_execute()
+            self.instance.with_user(magento_user).write({"name": "Renamed"})
         with self.assertRaises(AccessError):
             self.instance.with_user(magento_user).action_test_connection()
+
+    def test_only_magento_users_run_operations(self):
+        for user in (self.plain_user, self.invoicing_user):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["magento.operation.wizard"].with_user(user).create({"operation": "export_invoice"})
         with self.assertRaises(AccessError):
             self.instance.with_user(self.invoicing_user).action_test_connection()
+
+    def test_a_magento_user_runs_only_their_companys_instances(self):
+        other_company = self.setup_other_company()["company"]
+        other_instance = self.env["magento.instance"].create(
+            {"name": "Other", "url": "https://other.example.com", "company_id": other_company.id}
+        )
+        magento_user = self._user("magento_user_a", "magento_invoice_export.group_magento_user")
+        wizard = (
+            self.env["magento.operation.wizard"]
+            .with_user(magento_user)
+            .create({"operation": "export_invoice", "instance_ids": [Command.set(other_instance.ids)]})
+        )
+        with self.assertRaises(AccessError):
+            wizard.action_execute()
+        self.assertFalse(self.env["magento.process.log"].search([("instance_id", "=", other_instance.id)]))
 
     def test_magento_user_alone_opens_operations_and_logs(self):
         """Magento > Operations and a run's log, with no accounting right at all."""
