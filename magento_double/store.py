@@ -68,6 +68,15 @@ VIRTUAL_TYPES = {"virtual", "downloadable"}
 # Payment methods without a gateway: nothing to capture, and their canRefund()
 # is false (module-offline-payments, module-payment Method/Free.php, docs §5, §8).
 OFFLINE_METHODS = {"checkmo", "banktransfer", "cashondelivery", "purchaseorder", "free"}
+# Their titles in a fresh Magento (module-offline-payments/etc/config.xml,
+# module-payment/etc/config.xml payment/free/title).
+METHOD_TITLES = {
+    "checkmo": "Check / Money order",
+    "purchaseorder": "Purchase Order",
+    "banktransfer": "Bank Transfer Payment",
+    "cashondelivery": "Cash On Delivery",
+    "free": "No Payment Information Required",
+}
 # Each state's statuses, its default first (module-sales
 # Setup/Patch/Data/InstallOrderStatusesAndInitialSalesConfig.php:61-124, docs §7).
 STATE_STATUSES = {
@@ -294,6 +303,7 @@ class Store:
         *,
         increment_id=None,
         payment_method="checkmo",
+        payment_title=None,
         state="new",
         status="pending",
         currency="USD",
@@ -328,6 +338,13 @@ class Store:
         invoices the whole order in Magento at once, with no comment, as a
         payment gateway in Authorize and Capture mode does at checkout.
 
+        ``payment_title``: the method's title at checkout (a core offline
+        method's by default, none for another code), which Magento keeps as
+        the payment's ``method_title`` (module-quote/Model/Quote/Payment/
+        ToOrderPayment.php:68-73) and shows in ``additional_information`` and,
+        keyed, in ``extension_attributes.payment_additional_info``
+        (module-sales/Model/OrderRepository.php:183-210).
+
         Prices and ``shipping_amount`` are in the order's currency
         (``order_currency_code``, else ``currency``); the ``base_*`` amounts
         are those divided by ``base_to_order_rate`` and rounded to cents, in
@@ -338,6 +355,7 @@ class Store:
         """
         rate = float(base_to_order_rate)
         base_currency = base_currency_code or currency
+        title = payment_title or METHOD_TITLES.get(payment_method)
         with self._lock:
             entity_id = next(self._ids["order"])
             order = {
@@ -366,7 +384,7 @@ class Store:
                 "payment": {
                     "method": payment_method,
                     "account_status": None,
-                    "additional_information": [],
+                    "additional_information": [title] if title else [],
                     "cc_last4": None,
                 },
                 "billing_address": {
@@ -379,7 +397,9 @@ class Store:
                     "country_id": "US",
                     "telephone": "(555) 229-3326",
                 },
-                "extension_attributes": {},
+                "extension_attributes": (
+                    {"payment_additional_info": [{"key": "method_title", "value": title}]} if title else {}
+                ),
             }
             for spec in items:
                 self._add_items(order, spec)
