@@ -1,3 +1,4 @@
+import re
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
@@ -11,6 +12,12 @@ from ..magento_client import (
 )
 from ..magento_client.client import OAUTH_KEY_LENGTH, oauth_key_problem, url_problem
 
+# Magento's check of a backend frontName (module-backend/Setup/ConfigOptionsList.php:72).
+ADMIN_PATH = re.compile(r"[A-Za-z0-9_]+")
+ADMIN_ROUTES = {
+    "invoice": "sales/invoice/view/invoice_id",
+    "creditmemo": "sales/creditmemo/view/creditmemo_id",
+}
 # Where the credentials go: only Settings administrators change these.
 CONNECTION_FIELDS = {"url", "store_code", "auth_method", "verify_tls"}
 CREDENTIAL_FIELDS = (
@@ -96,6 +103,14 @@ class MagentoInstance(models.Model):
         "with 'Allow OAuth Access Tokens to be used as standalone Bearer tokens' on). An admin token "
         "(POST /V1/integration/admin/token) expires after 4 hours by default (Stores > Configuration > Services > "
         "OAuth > Access Token Expiration > Admin Token Lifetime): then every run stops with the credentials refused.",
+    )
+    admin_path = fields.Char(
+        default="admin",
+        required=True,
+        help="The path of Magento's admin after the shop's address: Magento's backend frontName, admin unless "
+        "the shop chose another at installation (app/etc/env.php, 'backend' => ['frontName' => ...]). "
+        "Open in Magento links an exported invoice or credit memo to its page there.",
+        tracking=True,
     )
     notify_customer_on_invoice = fields.Boolean(
         string="Notify customer when export invoice?",
@@ -308,6 +323,34 @@ class MagentoInstance(models.Model):
                     )
                 )
 
+    @api.constrains("admin_path")
+    def _check_admin_path(self):
+        for instance in self:
+            if not ADMIN_PATH.fullmatch((instance.admin_path or "").strip().strip("/")):
+                raise ValidationError(
+                    self.env._(
+                        "The Admin Path of %(name)s is Magento's backend frontName, such as admin or "
+                        "backoffice_7x2: letters, digits and underscores only, without the shop's address.",
+                        name=instance.name,
+                    )
+                )
+
+    def _magento_admin_url(self, kind, entity_id):
+        """The page of a Magento invoice or credit memo (``kind``: "invoice",
+        "creditmemo") in Magento's admin, or False.
+
+        Magento's admin routes: module-sales/etc/adminhtml/routes.xml (front
+        name "sales"); Controller/Adminhtml/Invoice/AbstractInvoice/View.php
+        reads invoice_id, Creditmemo/AbstractCreditmemo/View.php creditmemo_id.
+        With 'Add Secret Key to URLs' on, Magento opens its dashboard instead."""
+        self.ensure_one()
+        instance = self.sudo()  # a link on a document its reader may open, instance or not
+        base = (instance.url or "").strip().rstrip("/")
+        if not (base and entity_id and kind in ADMIN_ROUTES):
+            return False
+        path = (instance.admin_path or "admin").strip().strip("/")
+        return f"{base}/{path}/{ADMIN_ROUTES[kind]}/{entity_id}/"
+
     @api.constrains("url")
     def _check_url(self):
         # The messages never repeat the URL: it may hold a password.
@@ -456,7 +499,7 @@ class MagentoInstance(models.Model):
         except MagentoError as error:
             raise UserError(
                 self.env._(
-                    "Connection to %(name)s failed. %(reason)s", name=self.name, reason=self._explain_error(error)
+                    "Connection to %(name)s failed. %(reason)s", name=self.name, reason=self._connection_failure(error)
                 )
             ) from None
         sentences, notice = self._connection_report(client, count, missing)
@@ -472,6 +515,38 @@ class MagentoInstance(models.Model):
                 "sticky": notice != "success",
             },
         }
+
+    def _connection_failure(self, error):
+        """Why Test Connection failed, with what to do."""
+        return self._refused_keys_advice(error) or self._explain_error(error)
+
+    def _refused_keys_advice(self, error):
+        """Magento's 401 without parameters to a signed request, or None.
+
+        Its OAuth check answers so for every key that does not match the
+        integration's: an unknown consumer key or access token, a token of
+        another integration or revoked, a wrong secret (an invalid signature).
+        Told by structure (a refused resource names it in its parameters),
+        never by Magento's words, which come in the store view's language."""
+        self.ensure_one()
+        if not (
+            isinstance(error, MagentoAuthError)
+            and error.status == 401
+            and not error.parameters
+            and not error.credential
+            and self.auth_method == "oauth"
+        ):
+            return None
+        return self.env._(
+            "%(error)s The keys of %(name)s do not match the integration's in Magento. In Magento, System > "
+            "Extensions > Integrations, edit the integration (it must be active) and copy its four keys again, "
+            "whole, from Integration Info > Integration Details: Consumer Key, Consumer Secret, Access Token, Access "
+            "Token Secret. After a Reauthorize, only the new keys work. If they are the same and Magento says the "
+            "signature is invalid, a proxy in front of Magento may change the address Odoo signs (%(url)s).",
+            error=error,
+            name=self.name,
+            url=self.url,
+        )
 
     def _connection_report(self, client, count, missing):
         """What Test Connection says once Magento answered: sentences, and the notification's kind."""

@@ -2,7 +2,7 @@
 
 Customers are found by email (or created), products by SKU (an order with an
 unknown SKU is not imported: the log names the missing SKUs), payment methods
-are created on first sight with a blank trigger. Importing an order again
+are created on first sight, named with Magento's title, set to Never. Importing an order again
 never duplicates it.
 
 Money (issue 21): a sales order's totals are Magento's to the cent. Each line
@@ -25,6 +25,7 @@ from odoo.exceptions import UserError
 from ..magento_client import MagentoError
 from ..magento_export.orders import bundle_own_sku, children, not_importable, order_lines, sku_candidates
 from ..magento_export.totals import gross_item
+from .magento_payment_method import method_title
 
 PAGE_SIZE = 100
 
@@ -356,8 +357,8 @@ class MagentoOrderImporter(models.AbstractModel):
         matched, missing = self._match_products(order, known["products"])
         if missing:
             reason = self.env._(
-                "no product with SKU %(skus)s in Odoo. Create it (Sales > Products, Internal Reference = the SKU) "
-                "and import again.",
+                "no product with SKU %(skus)s in Odoo. Create it (Invoicing > Customers > Products, Internal "
+                "Reference = the SKU) and import again.",
                 skus=", ".join(missing),
             )
             return self._not_imported(order, reason, log, counts)
@@ -458,9 +459,21 @@ class MagentoOrderImporter(models.AbstractModel):
             "magento_base_to_order_rate": float(order.get("base_to_order_rate") or 1.0),
             "order_line": [Command.create(line) for line in lines],
         }
+        placed = self._placed_at(order)
+        if placed:
+            values["date_order"] = placed
         if pricelist:
             values["pricelist_id"] = pricelist.id
         return values
+
+    @api.model
+    def _placed_at(self, order):
+        """When the customer placed the order: Magento's ``created_at``, in
+        UTC as Odoo stores datetimes (Magento's API gives UTC), or None."""
+        try:
+            return fields.Datetime.to_datetime((order.get("created_at") or "").strip()[:19] or None)
+        except ValueError:
+            return None
 
     def _order_line_values(self, company, order, products, taxes):
         """The sales order lines of ``order``: each item at Magento's price
@@ -598,7 +611,7 @@ class MagentoOrderImporter(models.AbstractModel):
             ]
             raise UserError(
                 self.env._(
-                    "%(reasons)s: create one in Invoicing > Configuration > Taxes, then import again.",
+                    "%(reasons)s: create one in Invoicing > Configuration > Accounting > Taxes, then import again.",
                     reasons="; ".join(reasons),
                 )
             )
@@ -695,7 +708,7 @@ class MagentoOrderImporter(models.AbstractModel):
                     {
                         "instance_id": instance.id,
                         "code": code,
-                        "name": code,
+                        "name": method_title(code, order),
                         "capture_on_export": self.env["magento.payment.method"]._default_capture(code),
                     }
                 )
@@ -706,15 +719,17 @@ class MagentoOrderImporter(models.AbstractModel):
                         {
                             "level": "warning",
                             "message": self.env._(
-                                "New payment method %(code)s: invoices of these orders will not be exported until "
-                                "you choose its trigger (Magento > Configuration > Payment Methods).",
+                                "New payment method %(name)s (%(code)s): invoices of these orders will not be "
+                                "exported until you choose its trigger (Magento > Configuration > Payment Methods).",
+                                name=methods[code].name,
                                 code=code,
                             ),
                             "res_model": "magento.payment.method",
                             "res_id": methods[code].id,
                             "record_name": code,
                             "advice": self.env._(
-                                "Choose Create Invoice on Magento for %(code)s: Validate or In-Payment/Paid.", code=code
+                                "Set Create Invoice on Magento of %(name)s from Never to Validate or In-Payment/Paid.",
+                                name=methods[code].name,
                             ),
                         }
                     ]

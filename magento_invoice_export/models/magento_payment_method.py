@@ -5,6 +5,33 @@ from odoo.exceptions import ValidationError
 # capture. Any other code is a gateway, whose payment may be only authorized
 # (docs/magento-behaviour.md §5).
 OFFLINE_METHODS = frozenset({"checkmo", "banktransfer", "cashondelivery", "purchaseorder", "free"})
+# Their titles in a fresh Magento (module-offline-payments/etc/config.xml,
+# module-payment/etc/config.xml): a name for a method whose order does not
+# carry its title ("cashondelivery" cannot be read as "Cash On Delivery").
+CORE_TITLES = {
+    "checkmo": "Check / Money order",
+    "purchaseorder": "Purchase Order",
+    "banktransfer": "Bank Transfer Payment",
+    "cashondelivery": "Cash On Delivery",
+    "free": "No Payment Information Required",
+}
+# A blank trigger is "never" (the export's policy reads it so); the screens
+# say it with this value, which is never stored.
+NEVER = "never"
+INVOICE_TRIGGERS = [("validate", "Validate"), ("in_payment_paid", "In-Payment/Paid")]
+CREDITMEMO_TRIGGERS = [("validate", "Validate"), ("refunded", "Refunded")]
+
+
+def method_title(code, order=None):
+    """The name of a Magento payment method: its title at checkout, as the
+    order keeps it (``method_title``), else a core method's default title,
+    else its code in words (``braintree_cc`` reads "Braintree Cc")."""
+    extension = (order or {}).get("extension_attributes") or {}
+    for info in extension.get("payment_additional_info") or []:
+        if isinstance(info, dict) and info.get("key") == "method_title" and (info.get("value") or "").strip():
+            return info["value"].strip()
+    code = (code or "").strip()
+    return CORE_TITLES.get(code) or code.replace("_", " ").title() or code
 
 
 class MagentoPaymentMethod(models.Model):
@@ -22,23 +49,48 @@ class MagentoPaymentMethod(models.Model):
     name = fields.Char(required=True)
     active = fields.Boolean(default=True, tracking=True)
     create_invoice_on = fields.Selection(
-        [("validate", "Validate"), ("in_payment_paid", "In-Payment/Paid")],
+        INVOICE_TRIGGERS,
         string="Create Invoice on Magento",
         help="When an Odoo invoice of an order paid this way is exported to Magento:\n"
-        "- blank: never;\n"
+        "- Never (blank): never;\n"
         "- Validate: once the invoice is posted;\n"
         "- In-Payment/Paid: once the invoice is in payment or paid.",
         tracking=True,
     )
     create_creditmemo_on = fields.Selection(
-        [("validate", "Validate"), ("refunded", "Refunded")],
+        CREDITMEMO_TRIGGERS,
         string="Create Credit Memo on Magento",
         help="When an Odoo credit note of an order paid this way is exported to Magento as a credit memo, once "
         "the invoice it refunds is there:\n"
-        "- blank: never;\n"
+        "- Never (blank): never;\n"
         "- Validate: once the credit note is posted;\n"
         "- Refunded: once the credit note is paid back (in payment, paid or reversed).",
         tracking=True,
+    )
+    # What the screens show and edit: the triggers with "Never" said. Stored
+    # as above (blank), so existing methods keep their meaning without a migration.
+    invoice_trigger = fields.Selection(
+        [(NEVER, "Never"), *INVOICE_TRIGGERS],
+        string="Create Invoice on Magento",
+        compute="_compute_triggers",
+        inverse="_inverse_invoice_trigger",
+        search="_search_invoice_trigger",
+        help="When an Odoo invoice of an order paid this way is exported to Magento:\n"
+        "- Never: its invoices stay in Odoo;\n"
+        "- Validate: once the invoice is posted;\n"
+        "- In-Payment/Paid: once the invoice is in payment or paid.",
+    )
+    creditmemo_trigger = fields.Selection(
+        [(NEVER, "Never"), *CREDITMEMO_TRIGGERS],
+        string="Create Credit Memo on Magento",
+        compute="_compute_triggers",
+        inverse="_inverse_creditmemo_trigger",
+        search="_search_creditmemo_trigger",
+        help="When an Odoo credit note of an order paid this way is exported to Magento as a credit memo, once "
+        "the invoice it refunds is there:\n"
+        "- Never: its credit notes stay in Odoo;\n"
+        "- Validate: once the credit note is posted;\n"
+        "- Refunded: once the credit note is paid back (in payment, paid or reversed).",
     )
     refund_online = fields.Boolean(
         string="Refund Online in Magento",
@@ -63,6 +115,34 @@ class MagentoPaymentMethod(models.Model):
         compute="_compute_is_offline",
         help="A gateway's invoice exported without capture: Magento marks it paid without taking the money.",
     )
+
+    @api.depends("create_invoice_on", "create_creditmemo_on")
+    def _compute_triggers(self):
+        for method in self:
+            method.invoice_trigger = method.create_invoice_on or NEVER
+            method.creditmemo_trigger = method.create_creditmemo_on or NEVER
+
+    def _inverse_invoice_trigger(self):
+        for method in self:
+            method.create_invoice_on = method.invoice_trigger if method.invoice_trigger != NEVER else False
+
+    def _inverse_creditmemo_trigger(self):
+        for method in self:
+            method.create_creditmemo_on = method.creditmemo_trigger if method.creditmemo_trigger != NEVER else False
+
+    def _search_invoice_trigger(self, operator, value):
+        return self._trigger_domain("create_invoice_on", operator, value)
+
+    def _search_creditmemo_trigger(self, operator, value):
+        return self._trigger_domain("create_creditmemo_on", operator, value)
+
+    @api.model
+    def _trigger_domain(self, field, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            return NotImplemented
+        values = [value] if operator in ("=", "!=") else list(value)
+        stored = [False if item in (NEVER, False) else item for item in values]
+        return [(field, "in" if operator in ("=", "in") else "not in", stored)]
 
     @api.depends("code", "capture_on_export")
     def _compute_is_offline(self):

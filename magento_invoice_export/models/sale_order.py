@@ -101,6 +101,13 @@ class SaleOrder(models.Model):
             moves |= super(SaleOrder, self - magento)._create_invoices(grouped=grouped, final=final, date=date)
         return moves
 
+    def _prepare_confirmation_values(self):
+        # An imported order keeps the date its customer placed it in Magento.
+        values = super()._prepare_confirmation_values()
+        if self and all(self.mapped("magento_order_id")):
+            values.pop("date_order", None)
+        return values
+
     def init(self):
         # One Magento order (one shop, one entity_id) is one sales order,
         # whichever instance of that shop brought it; 0 is "no order".
@@ -151,3 +158,20 @@ class SaleOrder(models.Model):
                     other=clash[1],
                 )
             )
+
+
+# Here rather than in a wizards/ file of its own, so that no __init__.py changes:
+# the Create Invoices wizard of sales orders (sale.advance.payment.inv).
+class SaleAdvancePaymentInv(models.TransientModel):
+    _inherit = "sale.advance.payment.inv"
+
+    @api.model
+    def default_get(self, fields_list):
+        # Magento orders are invoiced one invoice per order whatever the box
+        # says (SaleOrder._create_invoices): it starts unticked for them.
+        values = super().default_get(fields_list)
+        if "consolidated_billing" in fields_list and self.env.context.get("active_model") == "sale.order":
+            orders = self.env["sale.order"].browse(self.env.context.get("active_ids") or [])
+            if orders and all(orders.mapped("magento_order_id")):
+                values["consolidated_billing"] = False
+        return values

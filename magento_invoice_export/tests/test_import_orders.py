@@ -80,6 +80,44 @@ class TestImportOrders(MagentoTestCommon):
         method = sale_order.magento_payment_method_id
         self.assertEqual((method.code, method.create_invoice_on), ("purchaseorder", False), "new method: never export")
 
+    def test_new_payment_methods_are_named_with_magentos_titles(self):
+        """Issue 23, item 7: they read "Cashondelivery", "Banktransfer"."""
+        self.pm_cashondelivery.unlink()
+        orders = [
+            self._magento_only_order(payment_method="cashondelivery"),
+            self._magento_only_order(payment_method="braintree_cc", payment_title="Credit Card (Braintree)"),
+            self._magento_only_order(payment_method="klarna_pay"),  # no title in the order
+        ]
+        # An order of before Magento kept the title: a core method's default title.
+        orders[0]["extension_attributes"].pop("payment_additional_info")
+        log = self._import(" ".join(order["increment_id"] for order in orders))
+        methods = [self._sale_order(order).magento_payment_method_id for order in orders]
+        self.assertEqual(
+            [(method.code, method.name, method.invoice_trigger) for method in methods],
+            [
+                ("cashondelivery", "Cash On Delivery", "never"),
+                ("braintree_cc", "Credit Card (Braintree)", "never"),
+                ("klarna_pay", "Klarna Pay", "never"),
+            ],
+        )
+        self.assertIn(
+            "New payment method Credit Card (Braintree) (braintree_cc): invoices of these orders will not be "
+            "exported until you choose its trigger (Magento > Configuration > Payment Methods).",
+            log.line_ids.mapped("message"),
+        )
+        self.assertIn(
+            "Set Create Invoice on Magento of Cash On Delivery from Never to Validate or In-Payment/Paid.",
+            log.line_ids.mapped("advice"),
+        )
+
+    def test_the_order_date_is_when_the_customer_placed_it(self):
+        """Issue 23, item 10: it was the import's time. Magento's API gives UTC, as Odoo stores it."""
+        order = self._magento_only_order(created_at="2031-05-04 22:30:15")
+        self._import(order["increment_id"])
+        sale_order = self._sale_order(order)
+        self.assertEqual(sale_order.state, "sale")
+        self.assertEqual(fields.Datetime.to_string(sale_order.date_order), "2031-05-04 22:30:15")
+
     def test_new_payment_methods_get_a_safe_capture_default(self):
         gateway = self._magento_only_order(payment_method="braintree")
         offline = self._magento_only_order(payment_method="purchaseorder")
@@ -194,8 +232,8 @@ class TestImportOrders(MagentoTestCommon):
         self.assertEqual(
             log.line_ids.message,
             f"Order {order['increment_id']} not imported: no product with SKU 24-WG080 (the bundle Sprite Yoga "
-            "Companion Kit, whose order line reads 24-WG080-24-WG084-24-WG088) in Odoo. Create it (Sales > "
-            "Products, Internal Reference = the SKU) and import again.",
+            "Companion Kit, whose order line reads 24-WG080-24-WG084-24-WG088) in Odoo. Create it (Invoicing > "
+            "Customers > Products, Internal Reference = the SKU) and import again.",
         )
         bundle = self.env["product.product"].create({"name": "Sprite Yoga Companion Kit", "default_code": "24-WG080"})
         self.assertEqual(self._import(order["increment_id"]).imported_count, 1)
@@ -402,7 +440,7 @@ class TestImportOrders(MagentoTestCommon):
             log.line_ids.message,
             f"Order {order['increment_id']} not imported: Magento taxes [24-MB01] Joust Duffle Bag, shipping at "
             f"21 %; Odoo has no sales tax of 21 % (not included in price) in {self.env.company.name}: create one "
-            "in Invoicing > Configuration > Taxes, then import again.",
+            "in Invoicing > Configuration > Accounting > Taxes, then import again.",
         )
         self.assertFalse(self._sale_order(order))
         self.assertEqual(self.env["res.partner"].search_count([]), partners, "nothing made for a refused order")
@@ -517,7 +555,8 @@ class TestImportOrders(MagentoTestCommon):
         self.assertEqual(fields.Datetime.to_string(self.instance.last_order_update), "2034-01-01 09:00:00")
         log = self.env["magento.process.log"].search([("operation", "=", "import_orders")], limit=1)
         self.assertIn(
-            "New payment method klarna_pay: invoices of these orders will not be exported until you choose its trigger",
+            "New payment method Klarna Pay (klarna_pay): invoices of these orders will not be exported until you "
+            "choose its trigger",
             " ".join(log.line_ids.mapped("message")),
         )
         # The hold is released in Magento: the order changes, the next scheduled import takes it.

@@ -65,7 +65,7 @@ class TestMagentoInstance(MagentoTestCommon):
             form.instance_id = self.instance
             form.code = "paypal_express"
             form.name = "PayPal Express"
-            self.assertFalse(form.create_invoice_on, "a new method must never export until configured")
+            self.assertEqual(form.invoice_trigger, "never", "a new method must never export until configured")
             self.assertFalse(form.capture_on_export)
         self.assertEqual(self.instance.payment_method_count, 4)
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
