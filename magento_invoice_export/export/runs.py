@@ -217,8 +217,13 @@ class MagentoInvoiceExporter(models.AbstractModel):
             "exported": log.exported_count,
             "failed": log.failed_count,
             "waiting": log.waiting_count,
+            "not_exportable": log.not_exportable_count,
             "skipped": skipped,
-            "todo": len(move_ids) + log.exported_count + log.failed_count + log.waiting_count,
+            "todo": len(move_ids)
+            + log.exported_count
+            + log.failed_count
+            + log.waiting_count
+            + log.not_exportable_count,
         }
         stop = None
         try:
@@ -229,6 +234,12 @@ class MagentoInvoiceExporter(models.AbstractModel):
             self._fill_numbers(instance, log, client_factory)
             stop = self._export_batches(instance, move_ids, log, counts, client_factory)
         summary = self._summary(counts, stop)
+        if counts["not_exportable"]:
+            summary += " " + self.env._(
+                "%(count)s not exportable: Magento invoiced their goods already; their lines say what a Magento "
+                "manager can do.",
+                count=counts["not_exportable"],
+            )
         if counts["skipped"]:
             summary += " " + self.env._(
                 "Skipped ones failed %(max)s times: fix what their log says, then a Magento manager resets their "
@@ -248,6 +259,7 @@ class MagentoInvoiceExporter(models.AbstractModel):
             summary=summary,
             stopped=bool(stop),
             waiting=counts["waiting"],
+            not_exportable=counts["not_exportable"],
         )
         self._commit()
         return log

@@ -246,7 +246,9 @@ class DocumentStream:
         """Record the refusals of the checks; the jobs left to send."""
         for job, problem, in_magento in refused:
             self.exporter._record_refusal(moves.browse(job.move_id), job, problem, self.sink, in_magento)
-            self.counts["failed"] += 1
+            # Goods Magento holds already: no failed attempt, Not Exportable until a person decides.
+            count = "not_exportable" if in_magento else "failed"
+            self.counts[count] = self.counts.get(count, 0) + 1
         if not refused:
             return jobs
         refused_ids = {job.move_id for job, _problem, _in_magento in refused}

@@ -59,6 +59,12 @@ class MagentoProcessLog(models.Model):
         "No failure: an export after the grace period creates them if Magento still has none.",
     )
     failed_count = fields.Integer(string="Failed", readonly=True)
+    not_exportable_count = fields.Integer(
+        string="Not Exportable",
+        readonly=True,
+        help="Not sent, and no attempt counted: Magento invoiced their goods already. A person decides (their lines "
+        "say how).",
+    )
     skipped_count = fields.Integer(string="Skipped", readonly=True)
     queued_move_ids = fields.Json(readonly=True, help="The documents a queued run exports (ids).")
     respect_attempts = fields.Boolean(default=True, readonly=True)
@@ -69,7 +75,7 @@ class MagentoProcessLog(models.Model):
     problem_line_ids = fields.One2many(
         "magento.process.log.line", "log_id", string="Problems", readonly=True, domain=[("problem", "=", True)]
     )
-    problem_count = fields.Integer(string="Problems", compute="_compute_problem_count")
+    problem_count = fields.Integer(string="Number of Problems", compute="_compute_problem_count")
 
     @api.depends("operation", "instance_id.name")
     def _compute_name(self):
@@ -128,12 +134,14 @@ class MagentoProcessLog(models.Model):
         exported = counts.get("exported", 0)
         failed = counts.get("failed", 0)
         waiting = counts.get("waiting", 0)
+        not_exportable = counts.get("not_exportable", 0)
         self.sudo().write(
             {
                 "exported_count": exported,
                 "failed_count": failed,
                 "waiting_count": waiting,
-                "remaining_count": max(counts.get("todo", 0) - exported - failed - waiting, 0),
+                "not_exportable_count": not_exportable,
+                "remaining_count": max(counts.get("todo", 0) - exported - failed - waiting - not_exportable, 0),
                 "last_seen": fields.Datetime.now(),
             }
         )
@@ -172,11 +180,13 @@ class MagentoProcessLog(models.Model):
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 log.invalidate_recordset()
 
-    def _finish(self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0, waiting=0):
+    def _finish(
+        self, exported=0, failed=0, skipped=0, summary=None, stopped=False, imported=0, waiting=0, not_exportable=0
+    ):
         self.ensure_one()
         if stopped:
             state = "failed"
-        elif failed or (skipped and self.operation in ("export_invoice", "export_creditmemo")):
+        elif failed or not_exportable or (skipped and self.operation in ("export_invoice", "export_creditmemo")):
             # Skipped invoices wait for a person: never a plain green "Done".
             # Waiting ones do not: they go by themselves once Magento settles.
             state = "warning"
@@ -189,6 +199,7 @@ class MagentoProcessLog(models.Model):
                 "imported_count": imported,
                 "failed_count": failed,
                 "waiting_count": waiting,
+                "not_exportable_count": not_exportable,
                 "skipped_count": skipped,
                 "remaining_count": 0,
                 "summary": summary,

@@ -42,6 +42,12 @@ class MagentoProcessLogLine(models.Model):
         search="_search_problem",
         help="A warning or error not resolved since.",
     )
+    # The lists' badge: a resolved problem reads Resolved, not Error.
+    level_shown = fields.Selection(
+        [("info", "Info"), ("warning", "Warning"), ("error", "Error"), ("resolved", "Resolved")],
+        string="Level or Resolved",
+        compute="_compute_problem",
+    )
 
     def _resolved_domain(self):
         # A total that differs is a warning about an exported document: it
@@ -60,6 +66,7 @@ class MagentoProcessLogLine(models.Model):
             exported = move.magento_invoice_id > 0 and move.magento_failure_kind != "action"
             line.resolved = line.level != "info" and exported
             line.problem = line.level != "info" and not line.resolved
+            line.level_shown = "resolved" if line.resolved else line.level
 
     def _search_resolved(self, operator, value):
         if operator not in ("=", "!="):

@@ -67,6 +67,16 @@ class TestBackground(BackgroundCommon):
         self.assertEqual(log.exported_count, 2, "the one exported meanwhile is not sent again")
         self.assertEqual(self._posts(), 3)
 
+    def test_a_magento_user_queues_a_large_export(self):
+        """Issue 23: Execute is the Magento User's too, queued runs included."""
+        magento_user = self._user("magento_user_bg", "magento_invoice_export.group_magento_user")
+        wizard = self.env["magento.operation.wizard"].with_user(magento_user).create({"operation": "export_invoice"})
+        self.assertEqual(wizard.export_text, "3 invoices will be exported to Magento.")
+        log = self.env["magento.process.log"].browse(wizard.action_execute()["res_id"])
+        self.assertEqual((log.state, log.remaining_count, log.user_id), ("queued", 3, magento_user))
+        self.env["magento.invoice.exporter"]._cron_run_queued()
+        self.assertEqual((log.state, log.exported_count), ("done", 3))
+
     def test_a_handful_runs_at_once(self):
         self.env["ir.config_parameter"].set_param("magento_invoice_export.background_threshold", 20)
         log = self._bulk_export()

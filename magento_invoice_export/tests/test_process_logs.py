@@ -46,6 +46,19 @@ class TestProcessLogs(MagentoTestCommon):
         self.assertTrue(log.summary.startswith("1 exported, 1 waiting, 1 failed, 0 skipped."), log.summary)
         self.assertEqual(failing.magento_export_attempts, 1)
 
+    def test_goods_magento_holds_already_are_not_exportable_not_failed(self):
+        sale_order, order = self._magento_order()
+        first = self._invoice(sale_order)
+        first.action_magento_export_invoice()
+        first.with_context(include_business_fields=True)._reverse_moves(cancel=True)
+        second = self._invoice(sale_order)
+        log = self._bulk_export()
+        self.assertEqual(len(self._invoice_posts(order)), 1, "nothing sent for the corrected invoice")
+        self.assertEqual(second.magento_export_state, "not_exportable")
+        self.assertEqual((log.exported_count, log.failed_count, log.not_exportable_count), (0, 0, 1))
+        self.assertEqual(log.state, "warning", "a person decides")
+        self.assertIn("1 not exportable: Magento invoiced their goods already", log.summary)
+
     # -------------------------------------------------------- Operations
     def test_operations_count_what_the_run_will_try(self):
         self.assertEqual(self._wizard().export_text, "No invoice to export.")
@@ -106,6 +119,7 @@ class TestProcessLogs(MagentoTestCommon):
         self.assertTrue(waiting.magento_invoice_id)
         problems.invalidate_recordset()
         self.assertEqual((problems.level, problems.resolved, problems.problem), ("warning", True, False))
+        self.assertEqual(problems.level_shown, "resolved", "its badge reads Resolved")
         self.assertFalse(Line.search([("log_id", "=", log.id), ("problem", "=", True)]))
         log.invalidate_recordset()
         self.assertEqual((log.problem_count, log.problem_line_ids.ids), (0, []))
