@@ -9,6 +9,10 @@ Statuses (``account.move.magento_export_state``), the same for both documents:
 * ``waiting``: the payment method exports it later (once in payment or paid);
 * ``exported``: Magento holds its invoice;
 * ``not_exportable``: never, or not as it stands; the reason code says why.
+
+These decide what a run takes (domains, the dashboard). What a person reads is
+``account.move.magento_status``, one badge made of this status, its reason and
+the last failure (a lost answer waits for Magento, a refusal needs action).
 """
 
 from dataclasses import dataclass

@@ -364,11 +364,13 @@ class TestExportCreditMemo(MagentoTestCommon):
         self.assertIn("totals $\xa05.00 where this credit note totals $\xa06.00", warning)
         self.assertEqual((action["params"]["type"], credit_note.magento_failure_kind), ("warning", "action"))
         self.assertIn("Magento's total differs, needs action", credit_note.magento_status_text)
+        self.assertEqual(credit_note.magento_status, "exported_check", "the badge: Exported, Check Amounts")
         log_line = credit_note.magento_log_line_ids.filtered(lambda li: li.level == "warning")
         self.assertEqual(log_line.message, warning)
 
         credit_note.action_magento_difference_checked()
         self.assertFalse(credit_note.magento_failure_kind)
+        self.assertEqual(credit_note.magento_status, "exported")
         self.assertTrue(any("checked the difference of totals" in b for b in credit_note.message_ids.mapped("body")))
 
     def test_shipping_shown_including_tax_is_refunded_to_the_cent(self):
