@@ -50,7 +50,7 @@ class MagentoPaymentMethod(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     create_invoice_on = fields.Selection(
         INVOICE_TRIGGERS,
-        string="Create Invoice on Magento",
+        string="Create Invoice on Magento (blank: Never)",
         help="When an Odoo invoice of an order paid this way is exported to Magento:\n"
         "- Never (blank): never;\n"
         "- Validate: once the invoice is posted;\n"
@@ -59,7 +59,7 @@ class MagentoPaymentMethod(models.Model):
     )
     create_creditmemo_on = fields.Selection(
         CREDITMEMO_TRIGGERS,
-        string="Create Credit Memo on Magento",
+        string="Create Credit Memo on Magento (blank: Never)",
         help="When an Odoo credit note of an order paid this way is exported to Magento as a credit memo, once "
         "the invoice it refunds is there:\n"
         "- Never (blank): never;\n"

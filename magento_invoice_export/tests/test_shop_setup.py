@@ -134,6 +134,12 @@ class TestShopSetup(MagentoTestCommon):
         self.assertEqual(others, len(crons), "a Magento manager reads the app's scheduled actions only")
         with self.assertRaises(AccessError):
             crons[:1].with_user(self.manager).write({"interval_number": 5})
+        # The form the menu opens reads nothing a Magento manager may not (base's reads models).
+        form = action.view_ids.filtered(lambda view: view.view_mode == "form").view_id
+        arch = etree.fromstring(crons.with_user(self.manager).get_views([(form.id, "form")])["views"]["form"]["arch"])
+        self.assertEqual(arch.get("edit"), "False", "read only for a Magento manager")
+        names = {field.get("name") for field in arch.iter("field")}
+        self.assertTrue(crons.with_user(self.manager).web_read({name: {} for name in names}))
         admin_crons = self.env["ir.cron"].with_user(self.env.user).search([])
         self.assertGreater(len(admin_crons), len(crons), "a Settings administrator still sees every one")
         visible = self.env["ir.ui.menu"].with_user(self.magento_user)._visible_menu_ids()
