@@ -48,7 +48,8 @@ class MagentoExportBackground(models.AbstractModel):
         logs = self.env["magento.process.log"]
         # Set now, in this one transaction: workers starting together would race to create it.
         self.env["account.move"]._magento_db_tag()
-        for batch_ids in split_every(const.BATCH_SIZE, move_ids, list) if self._queue_job_ready() else [move_ids]:
+        batches = split_every(const.BATCH_SIZE, move_ids, list) if self._queue_job_ready() else [move_ids]
+        for index, batch_ids in enumerate(batches):
             log = logs.sudo().create(
                 {
                     "operation": OPERATIONS[document],
@@ -57,7 +58,8 @@ class MagentoExportBackground(models.AbstractModel):
                     "state": "queued",
                     "queued_move_ids": batch_ids,
                     "respect_attempts": respect_attempts,
-                    "skipped_count": skipped,
+                    # Said once, by the first batch's log: the batches' logs add up.
+                    "skipped_count": 0 if index else skipped,
                     "remaining_count": len(batch_ids),
                 }
             )
@@ -161,7 +163,8 @@ class MagentoExportBackground(models.AbstractModel):
         if not log or log.state not in ("queued", "running", "interrupted") or not log._try_claim():
             return False
         document = "creditmemo" if log.operation == "export_creditmemo" else "invoice"
-        move_ids, skipped = self._select(log.instance_id, log.queued_move_ids, log.respect_attempts, document)
+        # Skipped ones were counted when the run was queued: none is among its documents.
+        move_ids, _skipped = self._select(log.instance_id, log.queued_move_ids, log.respect_attempts, document)
         # What this log already recorded is not tried again: no attempt spent twice.
         done = set(log.line_ids.move_id.ids)
         move_ids = [move_id for move_id in move_ids if move_id not in done]
@@ -169,7 +172,7 @@ class MagentoExportBackground(models.AbstractModel):
         log.write({"state": "running", "end_date": False})
         try:
             self._commit()
-            self._run_instance(log.instance_id, log, move_ids, skipped)
+            self._run_instance(log.instance_id, log, move_ids, log.skipped_count)
         except PG_CONCURRENCY_ERRORS:
             log._release()
             if self._queue_job_ready():

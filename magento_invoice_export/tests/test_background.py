@@ -77,6 +77,15 @@ class TestBackground(BackgroundCommon):
         self.env["magento.invoice.exporter"]._cron_run_queued()
         self.assertEqual((log.state, log.exported_count), ("done", 3))
 
+    def test_a_queued_run_still_counts_the_skipped_ones(self):
+        skipped = self._invoice(self._magento_order()[0])
+        skipped._magento_write({"magento_export_attempts": 3})
+        log = self._bulk_export()
+        self.assertEqual((log.state, log.skipped_count), ("queued", 1))
+        self.env["magento.invoice.exporter"]._cron_run_queued()
+        self.assertEqual((log.state, log.exported_count, log.skipped_count), ("warning", 3, 1))
+        self.assertIn("3 exported, 0 failed, 1 skipped.", log.summary)
+
     def test_a_handful_runs_at_once(self):
         self.env["ir.config_parameter"].set_param("magento_invoice_export.background_threshold", 20)
         log = self._bulk_export()
@@ -130,6 +139,14 @@ class TestBackgroundQueueJob(BackgroundCommon):
         self.assertEqual(self._posts(), 3)
         channel = self.env["queue.job.channel"].sudo().search([("complete_name", "=", "root.magento")])
         self.assertEqual(len(channel), 1, "created on first use")
+
+    def test_the_skipped_ones_are_counted_once_among_the_batches(self):
+        self._invoice(self._magento_order()[0])._magento_write({"magento_export_attempts": 3})
+        with patch.object(const, "BATCH_SIZE", 2), trap_jobs() as trap:
+            logs = self._bulk_export().sorted("id")
+            self.assertEqual(logs.mapped("skipped_count"), [1, 0], "said once, by the first batch's log")
+            trap.perform_enqueued_jobs()
+        self.assertEqual((logs.mapped("skipped_count"), sum(logs.mapped("exported_count"))), ([1, 0], 3))
 
     def test_a_batch_is_never_queued_twice(self):
         log = self._bulk_export()
