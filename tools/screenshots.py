@@ -22,6 +22,33 @@ import websocket
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
+# Visible elements whose text overflows their box (Odoo cuts list headers,
+# cells and badges with an ellipsis), and lists that scroll sideways.
+CUT_OFF_JS = """(() => {
+  const cut = new Set();
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    return el.offsetParent && r.width > 0 && r.bottom > 0 && r.top < innerHeight && r.left < innerWidth;
+  };
+  const selectors = 'th, td, .badge, .o_form_label, .o_stat_text, .o_field_widget > span, '
+    + '.o_menu_sections a, .o_statusbar_status button, .card-title, .o_kanban_record span';
+  for (const el of document.querySelectorAll(selectors)) {
+    if (!visible(el) || !el.textContent.trim()) continue;
+    const style = getComputedStyle(el);
+    const clips = style.textOverflow === 'ellipsis' || style.overflowX === 'hidden' || style.overflow === 'hidden';
+    if (clips && el.scrollWidth > el.clientWidth + 1) {
+      cut.add(el.tagName.toLowerCase() + ': ' + el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 70));
+    }
+  }
+  for (const list of document.querySelectorAll('.o_list_renderer')) {
+    if (visible(list) && list.scrollWidth > list.clientWidth + 1) {
+      cut.add('list wider than the screen by ' + (list.scrollWidth - list.clientWidth) + ' px');
+    }
+  }
+  return [...cut];
+})()"""
+
+
 class Chromium:
     def __init__(self, width=1400, height=900):
         self.profile = tempfile.mkdtemp(prefix="mie-chromium-")
@@ -86,11 +113,16 @@ class Chromium:
         self.wait_for(then)
         time.sleep(1.0)
 
-    def shoot(self, name):
+    def shoot(self, name, out=OUT):
         data = self.call("Page.captureScreenshot", format="png")["data"]
-        OUT.mkdir(parents=True, exist_ok=True)
-        (OUT / f"{name}.png").write_bytes(base64.b64decode(data))
-        print(f"  docs/screenshots/{name}.png")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{name}.png").write_bytes(base64.b64decode(data))
+        print(f"  {out.relative_to(OUT.parent.parent)}/{name}.png")
+
+    def cut_off(self):
+        """Texts the screen shows cut (an ellipsis, or clipped by their box),
+        and lists wider than the screen: what a reader cannot read whole."""
+        return self.js(CUT_OFF_JS)
 
     def close(self):
         self.ws.close()
