@@ -222,27 +222,18 @@ class AccountMove(models.Model):
     magento_admin_url = fields.Char(
         string="Open in Magento",
         compute="_compute_magento_admin_url",
-        help="This document's page in Magento's admin (sales/invoice/view or sales/creditmemo/view). The admin "
-        "path is Magento's default, admin; with Magento's 'Add Secret Key to URLs' on, the admin opens its "
-        "dashboard instead of the page.",
+        help="This document's page in Magento's admin, under the instance's Admin Path; with Magento's 'Add "
+        "Secret Key to URLs' on, the admin opens its dashboard instead of the page.",
     )
 
-    @api.depends("move_type", "magento_invoice_id", "magento_instance_id.url")
+    @api.depends("move_type", "magento_invoice_id", "magento_instance_id.url", "magento_instance_id.admin_path")
     def _compute_magento_admin_url(self):
-        # Magento's admin routes (module-sales/etc/adminhtml/routes.xml, front name "sales";
-        # Controller/Adminhtml/Invoice/AbstractInvoice/View.php reads invoice_id,
-        # Creditmemo/AbstractCreditmemo/View.php creditmemo_id) under the admin's
-        # default front name (backend/frontName in Magento's app/etc/env.php).
-        routes = {
-            "out_invoice": "admin/sales/invoice/view/invoice_id",
-            "out_refund": "admin/sales/creditmemo/view/creditmemo_id",
-        }
         for move in self:
-            base = (move.magento_instance_id.sudo().url or "").strip().rstrip("/")
-            if not (base and move.magento_invoice_id and move.move_type in routes):
-                move.magento_admin_url = False
-                continue
-            move.magento_admin_url = f"{base}/{routes[move.move_type]}/{move.magento_invoice_id}/"
+            instance = move.magento_instance_id
+            # The instance knows Magento's admin routes and its admin path.
+            move.magento_admin_url = bool(instance and move.magento_invoice_id) and instance._magento_admin_url(
+                move._magento_document(), move.magento_invoice_id
+            )
 
     # ------------------------------------------------------------------
     # What Magento holds cannot be undone from Odoo

@@ -158,6 +158,13 @@ class TestStatusDisplay(MagentoTestCommon):
         }
         self.assertEqual(shown["Magento Order"], order["increment_id"])
         self.assertEqual(shown["Sales Order"], sale_order)
+        self.instance.admin_path = "backoffice_7x2"
+        base = self.instance.url.rstrip("/")
+        self.assertEqual(
+            move.magento_admin_url,
+            f"{base}/backoffice_7x2/sales/invoice/view/invoice_id/{move.magento_invoice_id}/",
+            "Open in Magento goes through the shop's own admin path",
+        )
 
     def test_reset_to_draft_warns_before_when_magento_holds_it(self):
         sale_order, _order = self._magento_order()
