@@ -142,12 +142,26 @@ class MagentoExportActivities(models.AbstractModel):
             summary = move.magento_last_error or move.magento_status_text
         values = {
             "summary": self._one_line(summary or ""),
-            "note": plaintext2html(move.magento_advice or move.magento_status_text or ""),
+            "note": plaintext2html(self._activity_note(move)),
         }
         responsible = move.magento_instance_id.responsible_user_id
         if responsible:
             values["user_id"] = responsible.id
         return values
+
+    def _activity_note(self, move):
+        """What to Do; for a skipped document, how it is taken up again (the
+        advice of a passing fault says it is tried again: not any more)."""
+        advice = move.magento_advice or move.magento_status_text or ""
+        if move.magento_export_state != "skipped":
+            return advice
+        skipped = self.env._(
+            "The scheduled export leaves it alone after %(max)s failed attempts: once the cause is fixed (see its "
+            "log on the Magento Info tab), a Magento manager resets its attempts (Reset there, or Actions > Reset "
+            "Magento Export Attempts on the list), or export it from its own button.",
+            max=MAX_ATTEMPTS,
+        )
+        return f"{advice}\n\n{skipped}" if move.magento_failure_kind == "action" and advice else skipped
 
     @staticmethod
     def _one_line(text):

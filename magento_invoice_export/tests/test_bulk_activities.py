@@ -2,6 +2,7 @@
 what a Magento manager does to a selection, and what the accountant in charge
 of an instance finds in their activities."""
 
+import socket
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, ValidationError
@@ -195,6 +196,20 @@ class TestActivities(BulkCommon):
         moves.action_magento_export_selected()
         self.assertEqual(len(moves.activity_ids), count)
         return moves
+
+    def test_skipped_after_passing_faults_says_how_it_is_taken_up_again(self):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.instance.url = closed
+        for _attempt in range(3):
+            self._bulk_export()
+        self.assertEqual((move.magento_export_state, move.magento_failure_kind), ("skipped", "retry"))
+        note = self._activities(move).note
+        self.assertIn("The scheduled export leaves it alone after 3 failed attempts", note)
+        self.assertNotIn("tried again", note, "not any more: it is skipped")
 
     def test_not_to_export_for_a_selection_closes_their_activities(self):
         moves = self._refused(2)
