@@ -231,7 +231,6 @@ class TestActivities(BulkCommon):
             {"move_id": linked.id, "decision": "link", "magento_invoice_id": made_in_admin}
         ).action_confirm()
 
-        self._bulk_export()  # the next run, the scheduled one at the latest
         self.assertFalse(self._activities(marked))
         self.assertIn("Marked Not to Export: Refunded in the shop", self._done(marked).body)
         self.assertFalse(self._activities(linked))

@@ -34,9 +34,12 @@ class MagentoInvoiceLinkWizard(models.TransientModel):
             raise UserError(self.env._("%(name)s is being exported right now: try again in a moment.", name=move.name))
         try:
             move.invalidate_recordset()
-            return self._decide(move)
+            result = self._decide(move)
         finally:
             exporter._unlock(move.ids)
+        # Decided by a person: the responsible's activity closes now, not at the next run.
+        exporter._sync_activities_safely(move)
+        return result
 
     def _decide(self, move):
         if move.magento_invoice_id:
