@@ -26,10 +26,11 @@ def method_title(code, order=None):
     """The name of a Magento payment method: its title at checkout, as the
     order keeps it (``method_title``), else a core method's default title,
     else its code in words (``braintree_cc`` reads "Braintree Cc")."""
-    extension = (order or {}).get("extension_attributes") or {}
-    for info in extension.get("payment_additional_info") or []:
-        if isinstance(info, dict) and info.get("key") == "method_title" and (info.get("value") or "").strip():
-            return info["value"].strip()
+    extension = (order or {}).get("extension_attributes")
+    for info in (extension.get("payment_additional_info") or []) if isinstance(extension, dict) else []:
+        title = str(info.get("value") or "").strip() if isinstance(info, dict) else ""
+        if title and info.get("key") == "method_title":
+            return title
     code = (code or "").strip()
     return CORE_TITLES.get(code) or code.replace("_", " ").title() or code
 
