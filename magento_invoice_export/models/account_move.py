@@ -37,11 +37,9 @@ EXPORT_REASONS = [
     ("instance_archived", "The Magento instance is archived"),
     ("no_payment_method", "The order's Magento payment method is not configured"),
     ("payment_method_not_configured", "The order's Magento payment method is archived"),
-    ("payment_method_never", "Its payment method never exports invoices (Create Invoice on Magento is blank)"),
-    (
-        "payment_method_never_refunds",
-        "Its payment method never exports credit notes (Create Credit Memo on Magento is blank)",
-    ),
+    # Short for the worklist: the payment method's form says Never, and why.
+    ("payment_method_never", "Its payment method never exports invoices"),
+    ("payment_method_never_refunds", "Its payment method never exports credit notes"),
     ("currency_mismatch", "Its currency differs from the order's"),
     ("no_magento_items", "None of its lines is linked to a Magento order item"),
     ("marked_not_to_export", "A Magento manager marked it Not to Export"),

@@ -150,9 +150,9 @@ class AccountMove(models.Model):
             return self.env._(
                 "Waiting until %(time)s: Magento may still be creating it", time=self._magento_local_time(until)
             )
+        # Said short, for the worklist; the log's line says the rest (created only if Magento lacks it).
         return self.env._(
-            "No answer from Magento since %(time)s: the next export looks it up in Magento first, and creates it "
-            "only if Magento does not have it",
+            "No answer since %(time)s: the next export looks it up first",
             time=self._magento_local_time(self.magento_export_sent_at),
         )
 

@@ -103,7 +103,7 @@ class TestStatusDisplay(MagentoTestCommon):
         long_ago = sent - datetime.timedelta(hours=1)
         move._magento_write({"magento_export_sent_at": long_ago})
         move.invalidate_recordset(["magento_status_text"])
-        self.assertIn("the next export looks it up in Magento first", move.magento_status_text)
+        self.assertIn("the next export looks it up first", move.magento_status_text)
         self.assertNotIn("Waiting until", move.magento_status_text)
 
         move.button_draft()
