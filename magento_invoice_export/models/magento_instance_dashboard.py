@@ -10,35 +10,15 @@ from odoo import api, fields, models
 # view_magento_invoice_search) that open it, and their domain, ORed as the
 # filters of one group are.
 DASHBOARD_COUNTS = {
-    "to_export": (
-        ("to_export", "failed_retry"),
-        [
-            "|",
-            ("magento_export_state", "=", "to_export"),
-            "&",
-            ("magento_export_state", "=", "failed"),
-            ("magento_failure_kind", "!=", "action"),
-        ],
-    ),
+    "to_export": (("to_export", "failed_retry"), [("magento_status", "in", ("to_export", "will_retry"))]),
     "waiting": (
         ("waiting", "outcome_unknown"),
-        [
-            "|",
-            ("magento_export_state", "=", "waiting"),
-            "&",
-            ("magento_export_sent_at", "!=", False),
-            ("magento_invoice_id", "=", 0),
-        ],
+        [("magento_status", "in", ("waiting", "waiting_payment", "waiting_magento"))],
     ),
+    # What the badge shows red or amber: a person acts before it goes (or is checked).
     "action": (
-        ("failed_action", "skipped"),
-        [
-            "|",
-            "&",
-            ("magento_export_state", "=", "failed"),
-            ("magento_failure_kind", "=", "action"),
-            ("magento_export_state", "=", "skipped"),
-        ],
+        ("needs_attention",),
+        [("magento_status", "in", ("needs_action", "skipped", "not_exportable", "exported_check"))],
     ),
     "exported_today": (("exported",), None),
 }

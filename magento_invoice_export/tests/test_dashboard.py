@@ -1,5 +1,6 @@
 from lxml import etree
 
+from odoo import fields
 from odoo.osv import expression
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
@@ -72,6 +73,41 @@ class TestDashboard(MagentoTestCommon):
                     value = instance[f"dashboard_{kind}_{count}"]
                     self.assertEqual(value, expected[kind][count])
                     self.assertEqual(value, self._worklist_count(instance, count, move_type))
+
+    def test_each_document_counts_once_in_the_row_of_its_badge(self):
+        docs = self._documents()
+        # A lost answer after a passing fault: its badge says Waiting for Magento.
+        lost = self._invoice(self._magento_order()[0])
+        lost._magento_write(
+            {
+                "magento_export_attempts": 1,
+                "magento_failure_kind": "retry",
+                "magento_export_sent_at": fields.Datetime.now(),
+            }
+        )
+        in_magento = self._invoice(self._magento_order()[0])
+        in_magento._magento_write({"magento_invoiced_in_magento": True})
+        self.env.invalidate_all()
+        rows = {
+            "to_export": ("to_export", "will_retry"),
+            "waiting": ("waiting", "waiting_payment", "waiting_magento"),
+            "action": ("needs_action", "skipped", "not_exportable", "exported_check"),
+        }
+        self.assertEqual(lost.magento_status, "waiting_magento")
+        self.assertEqual(in_magento.magento_status, "not_exportable")
+        invoices = self.env["account.move"].search(
+            [("magento_instance_id", "=", self.instance.id), ("move_type", "=", "out_invoice")]
+        )
+        for row, statuses in rows.items():
+            with self.subTest(row=row):
+                self.assertEqual(
+                    self._worklist_count(self.instance, row, "out_invoice"),
+                    len(invoices.filtered(lambda move, statuses=statuses: move.magento_status in statuses)),
+                )
+        self.assertEqual(self._worklist_count(self.instance, "waiting", "out_invoice"), 2)
+        self.assertEqual(self._worklist_count(self.instance, "to_export", "out_invoice"), 2)
+        self.assertEqual(self._worklist_count(self.instance, "action", "out_invoice"), 2)
+        self.assertEqual(docs["action"].magento_status, "needs_action")
 
     def test_counts_are_read_grouped(self):
         self._documents()
