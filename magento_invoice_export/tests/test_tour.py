@@ -1,4 +1,3 @@
-from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import MagentoTestCommon
@@ -20,20 +19,29 @@ class TestMagentoTour(MagentoTestCommon, HttpCase):
         self.assertEqual(len(self._invoice_posts(order)), 1)
         self.assertTrue(other.magento_invoice_id)
 
-    def test_worklist_filters_and_advice(self):
-        refused_order, _order = self._magento_order()
+    def test_dashboard_refusal_wait_and_bulk_action(self):
+        exporter = self.env["magento.invoice.exporter"]
+        refused_order, refused_magento = self._magento_order()
         refused = self._invoice(refused_order)
         body = {
             "message": "Invoice Document Validation Error(s):\n"
             "An invoice cannot be created when an order has a status of holded"
         }
         self.magento.inject("error", status=400, method="POST", body=body)
-        self.env["magento.invoice.exporter"]._export_invoices(self.instance, moves=refused)
+        exporter._export_invoices(self.instance, moves=refused)
         waiting_order, _order = self._magento_order()
         waiting = self._invoice(waiting_order)
-        waiting._magento_write({"magento_export_sent_at": fields.Datetime.now()})
+        # The connection breaks once the request left: Magento may be creating it.
+        self.magento.inject("drop", method="POST")
+        exporter._export_invoices(self.instance, moves=waiting)
+        self.assertEqual((refused.magento_status, waiting.magento_status), ("needs_action", "waiting_magento"))
         self.start_tour(
-            "/odoo/action-magento_invoice_export.action_magento_invoices",
+            "/odoo/action-magento_invoice_export.action_magento_dashboard",
             "magento_invoice_export_worklist_tour",
             login=self.env.user.login,
         )
+        self.assertTrue(refused.magento_no_export)
+        self.assertEqual(refused.magento_status, "not_to_export")
+        self.assertEqual(waiting.magento_status, "waiting_magento")
+        # Its one refused request, none since: marked by hand, it never leaves.
+        self.assertEqual(len(self._invoice_posts(refused_magento)), 1)

@@ -24,7 +24,7 @@ registry.category("web_tour.tours").add("magento_invoice_export_tour", {
         },
         {
             content: "The export status says Exported",
-            trigger: ".o_field_widget[name='magento_export_state']:contains('Exported')",
+            trigger: ".o_field_widget[name='magento_status']:contains('Exported')",
         },
         {
             content: "The button is gone once exported",
@@ -69,34 +69,53 @@ registry.category("web_tour.tours").add("magento_invoice_export_tour", {
     ],
 });
 
-// Started on Magento > Invoices with a refused, a waiting and an exported invoice (tests/test_tour.py).
+// Started on the app's dashboard with a refused, a waiting and an exported
+// invoice (tests/test_tour.py): the counts lead to the lists, the badge and the
+// sentence agree, and a bulk action decides for the refused one.
 registry.category("web_tour.tours").add("magento_invoice_export_worklist_tour", {
     steps: () => [
         {
-            content: "The worklist says each status in plain words",
-            trigger: ".o_list_view .o_data_row:contains('Failed, needs action')",
+            content: "The shop's card counts one invoice needing action",
+            trigger: ".o_kanban_record:contains('Luma Shop') tr:contains('Needs Action') a:contains('1')",
         },
         {
-            content: "A lost answer being waited out reads as waiting, with its time",
-            trigger: ".o_list_view .o_data_row:contains('Waiting until')",
+            content: "And one waiting",
+            trigger: ".o_kanban_record:contains('Luma Shop') tr:contains('Waiting') a:contains('1')",
         },
         {
-            content: "Open the filters",
-            trigger: ".o_searchview_dropdown_toggler",
+            content: "Open the invoices waiting",
+            trigger: ".o_kanban_record:contains('Luma Shop') tr:contains('Waiting') td:eq(1) a",
             run: "click",
         },
         {
-            content: "Keep what needs action",
-            trigger: ".o-dropdown-item:contains('Failed, Needs Action')",
+            content: "A lost answer waited out reads Waiting for Magento, with its time, not a failure",
+            trigger: ".o_list_view .o_data_row:contains('Waiting for Magento'):contains('Waiting until')",
+        },
+        {
+            content: "Nothing else is listed",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('Needs Action')))",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a",
             run: "click",
         },
         {
-            content: "Only the refused invoice is left",
-            trigger: ".o_list_view:not(:has(.o_data_row:contains('Waiting until'))) .o_data_row:contains('Failed, needs action')",
+            content: "Open the invoices needing action",
+            trigger: ".o_kanban_record:contains('Luma Shop') tr:contains('Needs Action') td:eq(1) a",
+            run: "click",
+        },
+        {
+            content: "The refusal's badge says Needs Action, as its sentence does",
+            trigger: ".o_list_view .o_data_row:contains('Needs Action'):contains('Failed, needs action')",
+        },
+        {
+            content: "No Will Retry badge beside it",
+            trigger: ".o_list_view:not(:has(.o_data_row:contains('Will Retry')))",
         },
         {
             content: "Open it",
-            trigger: ".o_data_row:contains('Failed, needs action') td.o_data_cell",
+            trigger: ".o_data_row:contains('Needs Action') td.o_data_cell",
             run: "click",
         },
         {
@@ -107,6 +126,30 @@ registry.category("web_tour.tours").add("magento_invoice_export_worklist_tour", 
         {
             content: "It says what to do",
             trigger: ".o_field_widget[name='magento_advice']:contains('release a hold')",
+        },
+        {
+            content: "Back to the list",
+            trigger: ".o_breadcrumb .breadcrumb-item:eq(1) a",
+            run: "click",
+        },
+        {
+            content: "Select the refused invoice",
+            trigger: ".o_data_row:contains('Needs Action') .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            content: "Open Actions",
+            trigger: ".o_control_panel .o_cp_action_menus button:contains('Actions')",
+            run: "click",
+        },
+        {
+            content: "Not to Export to Magento",
+            trigger: ".o-dropdown-item:contains('Not to Export to Magento')",
+            run: "click",
+        },
+        {
+            content: "The notification says what was done",
+            trigger: ".o_notification:contains('1 invoice marked Not to Export')",
         },
     ],
 });
