@@ -22,6 +22,7 @@ from magento_client import (
     fill_placeholders,
 )
 from magento_double import MagentoDouble
+from magento_export.advice import failure_kind
 
 
 # The addon engineer's error for an unknown store code, once the client has it.
@@ -218,6 +219,8 @@ def test_https_against_a_shop_on_http_says_the_scheme(shop):
         "URL to http://, or serve the shop over TLS."
     )
     assert info.value.plain_http and info.value.instance_fault and not info.value.retryable
+    # An export's log gives the same advice, not "turn off TLS verification".
+    assert failure_kind(info.value) == "plain_http"
 
 
 def test_a_proxy_that_refuses_is_named_not_the_shop(monkeypatch):

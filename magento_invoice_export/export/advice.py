@@ -48,6 +48,9 @@ class MagentoExportAdvice(models.AbstractModel):
             "tls": self.env._(
                 "Check the shop's TLS certificate; only for a test shop, turn off TLS verification on the instance."
             ),
+            "plain_http": self.env._(
+                "The shop answers on http://, not https://: correct the shop base URL of the instance."
+            ),
             "not_magento": self.env._("The address does not answer like Magento: check the shop base URL."),
             "too_large": self.env._(
                 "Check the shop base URL: the answer was far larger than any Magento answer the export asks for. "
@@ -190,6 +193,10 @@ class MagentoExportAdvice(models.AbstractModel):
         """
         if isinstance(error, MagentoAuthError) and refused_resource(error):
             return f"{error} {self._credentials_advice(instance, error)}"
+        # Keys that do not match the integration's: said as Test Connection says it.
+        refused_keys = isinstance(error, MagentoAuthError) and instance._refused_keys_advice(error)
+        if refused_keys:
+            return refused_keys
         if isinstance(error, MagentoAuthError):
             key = CREDENTIAL_NAMES.get(error.credential)
             if key:

@@ -14,6 +14,7 @@ NEEDS_ACTION = frozenset(
         "document",
         "array_limit",
         "tls",
+        "plain_http",
         "not_magento",
         "too_large",
     }
@@ -22,7 +23,7 @@ NEEDS_ACTION = frozenset(
 
 def failure_kind(error):
     """A key of the advice table: credentials, no_route, order_missing,
-    quantity, document, array_limit, transient, network, tls, not_magento,
+    quantity, document, array_limit, transient, network, tls, plain_http, not_magento,
     too_large, or unexpected."""
     status = getattr(error, "status", None)
     parameters = getattr(error, "parameters", None)
@@ -47,6 +48,9 @@ def failure_kind(error):
         return "quantity" if isinstance(parameters, list) and parameters else "document"
     if status == 429 or (status or 0) >= 500:
         return "transient"
+    if name == "MagentoTLSError" and getattr(error, "plain_http", False):
+        # The shop answers on http://: the URL's scheme is wrong, not its certificate.
+        return "plain_http"
     if name == "MagentoTLSError":
         return "transient" if getattr(error, "retryable", False) else "tls"
     if name in ("MagentoConnectionError", "MagentoTimeoutError"):

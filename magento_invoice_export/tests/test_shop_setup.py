@@ -40,6 +40,17 @@ class TestShopSetup(MagentoTestCommon):
         )
         self.assertNotIn("allowed these resources", message, "no resource is refused: the keys are")
 
+    def test_an_export_with_a_wrong_secret_says_what_test_connection_says(self):
+        sale_order, _order = self._magento_order()
+        move = self._invoice(sale_order)
+        self.instance.consumer_secret = "0" * 32
+        self.env["magento.invoice.exporter"]._export_invoices(self.instance, moves=move)
+        log = self.env["magento.process.log"].search([("instance_id", "=", self.instance.id)], order="id desc", limit=1)
+        said = "\n".join([log.summary or "", *log.line_ids.mapped("message"), move.magento_last_error or ""])
+        self.assertIn("The keys of Luma Shop do not match the integration's in Magento.", said)
+        self.assertIn("Integration Info > Integration Details", said)
+        self.assertFalse(move.magento_invoice_id)
+
     def test_an_unknown_token_ends_magentos_sentence_before_the_advice(self):
         self.instance.access_token = "0" * 32
         message = self._test_connection_failure()
