@@ -32,7 +32,7 @@ STATUSES = [
 ]
 EXPORT_REASONS = [
     ("not_customer_invoice", "Only customer invoices and credit notes are exported"),
-    ("several_orders", "Its lines come from several Magento orders: split it per order"),
+    ("several_orders", "Lines of several Magento orders: split it per order"),
     ("no_magento_order_id", "The sales order has no Magento order ID"),
     ("instance_archived", "The Magento instance is archived"),
     ("no_payment_method", "The order's Magento payment method is not configured"),
@@ -43,14 +43,11 @@ EXPORT_REASONS = [
     ("currency_mismatch", "Its currency differs from the order's"),
     ("no_magento_items", "None of its lines is linked to a Magento order item"),
     ("marked_not_to_export", "A Magento manager marked it Not to Export"),
-    (
-        "invoiced_in_magento",
-        "Magento already invoiced these goods, with an invoice credited in Odoo since: Magento never invoices "
-        "them twice",
-    ),
+    # Short for the worklist's Details (1366 px): the log line names Magento's invoice.
+    ("invoiced_in_magento", "Magento invoiced these goods already, and never does twice"),
     ("not_posted", "Waits to be posted"),
-    ("not_paid", "Waits for payment: its payment method exports once the invoice is in payment or paid"),
-    ("not_refunded", "Waits for the refund: its payment method exports once the credit note is paid or reversed"),
+    ("not_paid", "Waits for payment: exported once in payment or paid"),
+    ("not_refunded", "Waits for the refund: exported once paid or reversed"),
     ("invoice_not_exported", "Waits for the invoice it refunds to be exported to Magento"),
 ]
 

@@ -113,12 +113,12 @@ class MagentoInstance(models.Model):
         tracking=True,
     )
     notify_customer_on_invoice = fields.Boolean(
-        string="Notify customer when export invoice?",
+        string="Magento Emails the Customer Each Invoice",
         help="When set, Magento emails the customer as each exported invoice is created.",
         tracking=True,
     )
     notify_customer_on_creditmemo = fields.Boolean(
-        string="Notify customer when export credit memo?",
+        string="Magento Emails the Customer Each Credit Memo",
         help="When set, Magento emails the customer as each exported credit memo is created.",
         tracking=True,
     )

@@ -130,7 +130,7 @@ class TestStatusDisplay(MagentoTestCommon):
         self.assertEqual(self._badge(move), "Waiting for Payment")
         self.assertEqual(
             move.magento_status_text,
-            "Waits for payment: its payment method exports once the invoice is in payment or paid",
+            "Waits for payment: exported once in payment or paid",
         )
         self.assertFalse(self._shown_nodes(move, "//field[@name='magento_export_reason']"), "said once, not twice")
         self.assertFalse(self._shown_nodes(move, "//button[@name='action_magento_mark']"))
