@@ -143,9 +143,8 @@ def demo(env, url, credentials):
     triggers = {"checkmo": "validate", "banktransfer": "in_payment_paid", "cashondelivery": False}
     for method in instance.payment_method_ids:
         trigger = triggers.get(method.code, False)
-        method.write(
-            {"create_invoice_on": trigger, "create_creditmemo_on": trigger and "validate", "name": method.code.title()}
-        )
+        # The import named it with Magento's title (Check / Money order...).
+        method.write({"create_invoice_on": trigger, "create_creditmemo_on": trigger and "validate"})
     orders = env["sale.order"].search([("magento_instance_id", "=", instance.id)], order="magento_order_id")
     invoices = []
     for index, order in enumerate(orders):
