@@ -27,6 +27,7 @@
     ],
     "demo": ["demo/magento_demo.xml"],
     "assets": {
+        "web.assets_backend": ["magento_invoice_export/static/src/scss/magento_logs.scss"],
         "web.assets_tests": ["magento_invoice_export/static/tests/tours/*.js"],
     },
     "development_status": "Beta",

@@ -128,6 +128,12 @@ registry.category("web_tour.tours").add("magento_invoice_export_worklist_tour", 
             trigger: ".o_field_widget[name='magento_advice']:contains('release a hold')",
         },
         {
+            content: "Its log shows its one line, without blank rows below",
+            trigger:
+                ".o_field_widget[name='magento_log_line_ids']:has(.o_data_row:contains('holded'))" +
+                ":not(:has(tbody tr:not(.o_data_row):visible))",
+        },
+        {
             content: "Back to the list",
             trigger: ".o_breadcrumb .breadcrumb-item:eq(1) a",
             run: "click",
