@@ -217,8 +217,6 @@ def shoot_all(browser, url, demo, out):
         browser.shoot(name, out=out)
         shots[name] = browser.cut_off()
 
-    browser.open(f"{app}.action_magento_dashboard", ".o_kanban_record")
-    shoot("1-dashboard")
     invoice = demo.first([("move_type", "=", "out_invoice"), ("magento_status", "=", "to_export")])
     browser.open(f"{app}.action_magento_invoices/{invoice}", "button[name=action_magento_export_invoice]")
     shoot("2-invoice-export-button")
@@ -231,6 +229,8 @@ def shoot_all(browser, url, demo, out):
     refused, waiting = demo.new_invoices(2)
     demo.export_meeting(refused, REFUSAL)
     demo.export_meeting(waiting, {"kind": "drop", "method": "POST"})
+    browser.open(f"{app}.action_magento_dashboard", ".o_kanban_record")
+    shoot("1-dashboard")
     browser.open(f"{app}.action_magento_invoices", ".o_list_view .o_data_row")
     shoot("5-worklist")
     for name, move in (("6-needs-action", refused), ("7-waiting-for-magento", waiting)):
@@ -245,7 +245,12 @@ def shoot_all(browser, url, demo, out):
         ".querySelector('.o_list_record_selector input').click()"
     )
     browser.wait_for(".o_cp_action_menus")
-    browser.click(".o_cp_action_menus button", ".o-dropdown-item")
+    browser.js(
+        "[...document.querySelectorAll('.o_cp_action_menus button')].find(b => b.textContent.includes('Actions'))"
+        ".click()"
+    )
+    browser.wait_for(".o-dropdown-item")
+    time.sleep(0.5)
     shoot("8-bulk-actions")
     browser.open(f"{app}.action_magento_dashboard", ".o_kanban_record")
     browser.click(".o_kanban_record button[name=action_dashboard_operation]", ".modal button[name=action_execute]")
@@ -257,7 +262,7 @@ def shoot_all(browser, url, demo, out):
     browser.open(f"{app}.action_magento_instance", ".o_list_view")
     browser.click(".o_list_view .o_data_row td.o_data_cell", ".o_form_view button[name=action_test_connection]")
     shoot("12-instance")
-    note = demo.first([("move_type", "=", "out_refund"), ("magento_export_state", "in", ("to_export", "waiting"))])
+    note = demo.first([("move_type", "=", "out_refund"), ("magento_status", "=", "to_export")])
     browser.open(f"{app}.action_magento_credit_notes/{note}", ".o_form_view")
     if browser.js("!!document.querySelector('button[name=action_magento_export_invoice]')"):
         browser.click("button[name=action_magento_export_invoice]", ".o_notification")
