@@ -17,15 +17,10 @@ _logger = logging.getLogger(__name__)
 
 ACTIVITY_TYPE = "magento_invoice_export.mail_activity_type_magento_needs_action"
 SUMMARY_WIDTH = 150
-# The documents that need a person, as the worklist's Needs Action says, and
-# an exported one whose Magento total differs (kept in step with _needs_person).
-NEEDS_PERSON_DOMAIN = [
-    "|",
-    ("magento_export_state", "=", "skipped"),
-    "&",
-    ("magento_export_state", "in", ("failed", "exported")),
-    ("magento_failure_kind", "=", "action"),
-]
+# The documents that need a person: their badge, as the worklist and the
+# dashboard read it (an instance's fault costs no attempt and needs one too).
+NEEDS_PERSON = ("needs_action", "skipped", "exported_check")
+NEEDS_PERSON_DOMAIN = [("magento_status", "in", NEEDS_PERSON)]
 
 
 class MagentoExportActivities(models.AbstractModel):
@@ -122,8 +117,7 @@ class MagentoExportActivities(models.AbstractModel):
     @staticmethod
     def _needs_person(move):
         """See NEEDS_PERSON_DOMAIN."""
-        state = move.magento_export_state
-        return state == "skipped" or (state in ("failed", "exported") and move.magento_failure_kind == "action")
+        return move.magento_status in NEEDS_PERSON
 
     def _activity_values(self, move):
         """Summary (what is wrong, one line), note (What to Do) and who; an

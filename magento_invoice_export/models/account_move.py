@@ -560,7 +560,8 @@ class AccountMove(models.Model):
             raise AccessError(self.env._("Only a Magento manager can reset the export attempts."))
         self.check_access("write")
         moves = self.filtered(lambda m: m.magento_export_attempts and not m.magento_invoice_id)
-        moves._magento_write({"magento_export_attempts": 0})
+        # Tried again as new: the badge says To Export, not Needs Action, until the next answer.
+        moves._magento_write({"magento_export_attempts": 0, "magento_failure_kind": False})
         for move in moves:
             move._message_log(
                 body=Markup("%s") % self.env._("Magento export attempts reset: the bulk export will take it again.")

@@ -188,6 +188,16 @@ class TestActivities(BulkCommon):
 
         move.with_user(self.manager).action_magento_bulk_reset_attempts()
         self.assertFalse(self._activities(move), "nothing for a person to do: the export takes it again")
+        self.assertEqual(move.magento_status, "to_export", "the badge says so too")
+
+    def test_an_instance_fault_needs_the_responsible_though_it_costs_no_attempt(self):
+        [move] = self._invoices(1)
+        self.instance.consumer_secret = "0" * 32
+        self._bulk_export()
+        self.assertEqual((move.magento_status, move.magento_export_attempts), ("needs_action", 0))
+        activity = self._activities(move)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.accountant)
 
     def _refused(self, count):
         moves = self._invoices(count)
