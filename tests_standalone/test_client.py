@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+import requests
 from conftest import double_only, item_ids
 from shops import NO_SUCH_ID
 
@@ -221,6 +222,22 @@ def test_https_against_a_shop_on_http_says_the_scheme(shop):
     assert info.value.plain_http and info.value.instance_fault and not info.value.retryable
     # An export's log gives the same advice, not "turn off TLS verification".
     assert failure_kind(info.value) == "plain_http"
+
+
+def test_the_plain_http_probe_asks_the_same_port_without_a_proxy(monkeypatch):
+    """A shop whose TLS is broken on 443 mostly answers on 80 (a redirect), and a
+    proxy answers any plain GET: neither may read as "the shop answers on http://"."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    asked = []
+
+    class Session(requests.Session):
+        def get(self, url, **kwargs):
+            asked.append((url, kwargs["proxies"], kwargs["timeout"]))
+            raise requests.exceptions.ConnectionError("refused")
+
+    client = MagentoClient("https://shop.example/magento", bearer_token="t" * 32, auth="bearer", session=Session())
+    assert client._answers_plain_http() is False
+    assert asked == [("http://shop.example:443/magento/", {"http": None, "https": None}, (10, 10))]
 
 
 def test_a_proxy_that_refuses_is_named_not_the_shop(monkeypatch):

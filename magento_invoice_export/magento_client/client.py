@@ -315,13 +315,20 @@ class MagentoClient(MagentoCalls):
         if not self.base_url.startswith("https://"):
             return False
         seconds = min(self.timeout, MAX_CONNECT_TIMEOUT)
+        # The port the handshake failed on (443 unless given), never through a
+        # proxy: a proxy answers plain HTTP for any shop, and port 80 answers
+        # for most shops whose TLS is broken.
+        parts = urlsplit(self.base_url)
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        probe = urlunsplit(("http", f"{host}:{parts.port or 443}", parts.path.rstrip("/") + "/", "", ""))
         try:
             with Exchange(seconds):
                 response = self.session.get(
-                    "http://" + self.base_url[len("https://") :] + "/",
+                    probe,
                     timeout=(seconds, seconds),
                     allow_redirects=False,
                     stream=True,
+                    proxies={"http": None, "https": None},
                 )
                 response.close()
         except requests.exceptions.RequestException:

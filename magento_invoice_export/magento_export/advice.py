@@ -48,10 +48,10 @@ def failure_kind(error):
         return "quantity" if isinstance(parameters, list) and parameters else "document"
     if status == 429 or (status or 0) >= 500:
         return "transient"
-    if name == "MagentoTLSError" and getattr(error, "plain_http", False):
-        # The shop answers on http://: the URL's scheme is wrong, not its certificate.
-        return "plain_http"
     if name == "MagentoTLSError":
+        if getattr(error, "plain_http", False):
+            # The shop answers on http://: the URL's scheme is wrong, not its certificate.
+            return "plain_http"
         return "transient" if getattr(error, "retryable", False) else "tls"
     if name in ("MagentoConnectionError", "MagentoTimeoutError"):
         return "transient" if getattr(error, "maybe_applied", False) else "network"
