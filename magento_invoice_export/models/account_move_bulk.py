@@ -5,9 +5,8 @@ left unchanged, and why. Exporting the selection again is the list's Export
 In Magento (account_move.action_magento_export_selected): it takes failed and
 skipped ones too, attempts not counted against them.
 
-The responsible's activity follows each person's decision taken here at
-once; the decisions of the form's wizard (Not to Export, Link by Hand), which
-no account.move method sees, at the next run (export/activities.py)."""
+The responsible's activity follows each decision taken here at once, synced
+once for the whole selection (export/activities.py)."""
 
 from odoo import models
 from odoo.exceptions import AccessError, UserError
@@ -59,7 +58,7 @@ class AccountMove(models.Model):
             )
             try:
                 with self.env.cr.savepoint():
-                    wizard.action_confirm()
+                    wizard.with_context(magento_bulk_decision=True).action_confirm()
             except AccessError:
                 raise
             except UserError:

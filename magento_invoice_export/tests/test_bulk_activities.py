@@ -5,7 +5,7 @@ of an instance finds in their activities."""
 import socket
 from unittest.mock import patch
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from ..export.const import LOCK_NAMESPACE
@@ -95,6 +95,17 @@ class TestBulkActions(BulkCommon):
             ),
         )
         self.assertEqual(todo.mapped("magento_no_export"), [False, True])
+
+    def test_the_wizard_refuses_a_credit_note_whoever_calls_it(self):
+        [invoice] = self._invoices(1)
+        invoice.action_magento_export_invoice()
+        note = invoice.with_context(include_business_fields=True)._reverse_moves()
+        wizard = self.env["magento.invoice.link.wizard"].create(
+            {"move_id": note.id, "decision": "no_export", "reason": "Refunded in the shop"}
+        )
+        with self.assertRaisesRegex(UserError, "is not an invoice of a Magento order"):
+            wizard.action_confirm()
+        self.assertFalse(note.magento_no_export)
 
     def test_reset_attempts_for_a_selection(self):
         skipped = self._invoices(2)

@@ -37,11 +37,18 @@ class MagentoInvoiceLinkWizard(models.TransientModel):
             result = self._decide(move)
         finally:
             exporter._unlock(move.ids)
-        # Decided by a person: the responsible's activity closes now, not at the next run.
-        exporter._sync_activities_safely(move)
+        # Decided by a person: the responsible's activity closes now, not at the
+        # next run (a bulk decision syncs its whole selection once instead).
+        if not self.env.context.get("magento_bulk_decision"):
+            exporter._sync_activities_safely(move)
         return result
 
     def _decide(self, move):
+        # The model's rule, not only the form's: invoices of a Magento order only.
+        if move.move_type != "out_invoice" or not move.magento_instance_id:
+            raise UserError(
+                self.env._("%(name)s is not an invoice of a Magento order: nothing to decide.", name=move.name)
+            )
         if move.magento_invoice_id:
             raise UserError(
                 self.env._("%(name)s is already Magento invoice %(ref)s.", name=move.name, ref=move.magento_invoice_ref)
