@@ -43,15 +43,15 @@ class MagentoExportActivities(models.AbstractModel):
         activity_type = self.env.ref(ACTIVITY_TYPE, raise_if_not_found=False)
         if not activity_type:
             return self.env["account.move"]
-        activities = (
-            self.env["mail.activity"]
-            .sudo()
-            .search([("res_model", "=", "account.move"), ("activity_type_id", "=", activity_type.id)])
-        )
         return (
             self.env["account.move"]
             .sudo()
-            .search([("id", "in", activities.mapped("res_id")), ("magento_instance_id", "=", instance.id)])
+            .search(
+                [
+                    ("magento_instance_id", "=", instance.id),
+                    ("activity_ids.activity_type_id", "=", activity_type.id),
+                ]
+            )
         )
 
     def _sync_activities_safely(self, moves):

@@ -448,11 +448,10 @@ class AccountMove(models.Model):
         exported = self.filtered("magento_invoice_id")
         lines = logs.line_ids
         errors = lines.filtered(lambda line: line.level == "error").move_id
+        logged = lines.move_id
         # Looked up, not in Magento yet, not sent again: only a warning said so.
-        waiting = (self - exported - errors).filtered(
-            lambda move: move in lines.move_id and move.magento_status == "waiting_magento"
-        )
-        failed = (self - exported - waiting) & lines.move_id
+        waiting = ((self - exported - errors) & logged).filtered(lambda move: move.magento_status == "waiting_magento")
+        failed = (self - exported - waiting) & logged
         busy = self - exported - waiting - failed
         stopped = logs.filtered(lambda log: log.state == "failed")
         if busy and not stopped:
