@@ -136,6 +136,8 @@ class Chromium:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+# Magento's refusal of an invoice for an order on hold: module-sales
+# Model/InvoiceOrder.php wraps Model/Order/Validation/CanInvoice.php's words.
 REFUSAL = {
     "kind": "error",
     "status": 400,
