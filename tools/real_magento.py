@@ -342,11 +342,15 @@ class RealMagento:
         return self._tax_classes
 
     def _ensure_cart_rule(self):
-        if self.call("GET", f"salesRules/search?{_search('name', CART_RULE)}")["items"]:
-            return
         if self.settings:
-            # A rule's product conditions read only attributes used for promo rules.
+            # A rule's product conditions read only attributes used for promo rules;
+            # also for a rule made earlier without access to the settings (the
+            # contract suite's), which then never discounted anything.
             self.settings.use_sku_in_promo_rules()
+        if self.call("GET", f"salesRules/search?{_search('name', CART_RULE)}")["items"]:
+            if self.settings:
+                self.settings.reindex("salesrule_rule")  # a second, quick, and the rule applies
+            return
         sku = {
             "condition_type": "Magento\\SalesRule\\Model\\Rule\\Condition\\Product",
             "attribute_name": "sku",
